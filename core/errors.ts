@@ -1,0 +1,42 @@
+/**
+ * Errors a user can act on. Each names what was wrong and, for capture input, the byte offset
+ * where the reader found it, so the CLI can print "FILE: at byte N: what" and exit 2 instead
+ * of a stack trace.
+ */
+
+/** The bytes are not a capture we can read, or stop making sense at `offset`. */
+export class CaptureFormatError extends Error {
+  override readonly name = 'CaptureFormatError';
+  constructor(
+    message: string,
+    /** Byte offset in the (decompressed) capture stream, or -1 where no offset applies. */
+    readonly offset: number,
+  ) {
+    super(message);
+  }
+}
+
+/** A capture error tied to the file (or `-`) it came from. */
+export class CaptureInputError extends Error {
+  override readonly name = 'CaptureInputError';
+  constructor(
+    readonly file: string,
+    readonly offset: number,
+    readonly reason: string,
+    /** True when the offset counts bytes after gzip decompression. */
+    readonly decompressed = false,
+  ) {
+    super(describeInputProblem(file, offset, reason, decompressed));
+  }
+}
+
+export function describeInputProblem(file: string, offset: number, reason: string, decompressed = false): string {
+  if (offset < 0) return `${file}: ${reason}`;
+  const where = decompressed ? `at byte ${offset} of the decompressed stream` : `at byte ${offset}`;
+  return `${file}: ${where}: ${reason}`;
+}
+
+/** Wrong command-line usage or an option value that cannot be used. */
+export class UsageError extends Error {
+  override readonly name = 'UsageError';
+}

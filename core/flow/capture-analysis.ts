@@ -1,0 +1,197 @@
+import type { CaptureInterface, RecordSink } from '../capture/record-sink.js';
+import { linkDecoder } from '../decode/dispatch.js';
+import { DecodedPacket, u16, u32, type LayerDecoder, type LayerTrace } from '../decode/packet.js';
+import { ipv4FromWord, macFromParts } from '../net/address.js';
+import { FlowTable } from './flow-table.js';
+import { FragmentTracker } from './fragments.js';
+
+/** An IPv4 address seen as the sender of ARP (who answers for it, at which MAC). */
+export interface ArpSender {
+  ip: string;
+  macs: string[];
+  packets: number;
+  firstFrame: number;
+}
+
+/** A RARP frame: after a vMotion switch-over the destination host announces the VM's MAC. */
+export interface RarpAnnouncement {
+  mac: string;
+  frame: number;
+  sec: number;
+  nsec: number;
+}
+
+export interface InterfaceDrops {
+  iface: CaptureInterface;
+  ifDrop: number | null;
+  osDrop: number | null;
+}
+
+const MAX_ARP_SENDERS = 4096;
+const MAX_RARP = 1024;
+const MAX_WARNINGS = 100;
+
+/**
+ * Everything one pass over one capture learns: frame counters, the flow table, ARP/RARP
+ * sightings. It is the RecordSink the container readers feed; each frame is decoded once into
+ * a reused DecodedPacket and charged to its flow.
+ */
+export class CaptureAnalysis implements RecordSink {
+  readonly packet = new DecodedPacket();
+  readonly flowTable = new FlowTable();
+  readonly fragments = new FragmentTracker();
+  readonly interfaces: CaptureInterface[] = [];
+  readonly warnings: string[] = [];
+  readonly interfaceDrops: InterfaceDrops[] = [];
+  readonly arpSenders = new Map<number, ArpSender>();
+  readonly rarp: RarpAnnouncement[] = [];
+  frames = 0;
+  /** Sum of frame.len (original lengths) of every record. */
+  bytes = 0;
+  /** Sum of captured lengths. */
+  capturedBytes = 0;
+  firstSec = -1;
+  firstNsec = 0;
+  lastSec = -1;
+  lastNsec = 0;
+  /** Records with fewer bytes captured than were on the wire (snaplen). */
+  slicedFrames = 0;
+  firstSlicedFrame = 0;
+  smallestCapLen = Infinity;
+  /** Records of a link type we do not decode. */
+  undecodedFrames = 0;
+  /** Decoded frames that belong to no TCP/UDP flow (ARP, ICMP, non-IP...). */
+  nonFlowFrames = 0;
+  nonFlowBytes = 0;
+  /** Later IP fragments whose first fragment was not seen. */
+  unattributedFragments = 0;
+  /** Frames whose timestamp is earlier than the frame before them. */
+  outOfOrderFrames = 0;
+  private decoders: (LayerDecoder | null)[] = [];
+  private suppressedWarnings = 0;
+
+  constructor(trace: LayerTrace | null = null) {
+    this.packet.trace = trace;
+  }
+
+  get timeDigits(): number {
+    let digits = 0;
+    for (const i of this.interfaces) digits = Math.max(digits, i.timeDigits);
+    return digits;
+  }
+
+  interface(info: CaptureInterface): void {
+    this.interfaces.push(info);
+    const decoder = linkDecoder(info.linkType);
+    this.decoders[info.index] = decoder;
+    if (decoder === null) {
+      this.warning(`interface ${info.index} has link type ${info.linkType}, which vmkscope does not decode: its frames are counted but belong to no flow`);
+    }
+  }
+
+  warning(message: string): void {
+    if (this.warnings.length < MAX_WARNINGS) this.warnings.push(message);
+    else this.suppressedWarnings++;
+  }
+
+  /** Warnings including a count of those beyond the cap. */
+  allWarnings(): string[] {
+    if (this.suppressedWarnings === 0) return this.warnings.slice();
+    return [...this.warnings, `${this.suppressedWarnings} more warnings not shown`];
+  }
+
+  drops(iface: CaptureInterface, ifDrop: number | null, osDrop: number | null): void {
+    const known = this.interfaceDrops.find((d) => d.iface === iface);
+    // Statistics blocks are cumulative: the last one of an interface holds its totals.
+    if (known) {
+      known.ifDrop = ifDrop ?? known.ifDrop;
+      known.osDrop = osDrop ?? known.osDrop;
+    } else this.interfaceDrops.push({ iface, ifDrop, osDrop });
+  }
+
+  frame(
+    buf: Uint8Array,
+    off: number,
+    capLen: number,
+    origLen: number,
+    sec: number,
+    nsec: number,
+    iface: CaptureInterface,
+    recordOffset: number,
+  ): void {
+    const frame = ++this.frames;
+    this.bytes += origLen;
+    this.capturedBytes += capLen;
+    if (capLen < origLen) this.sliced(frame, capLen);
+    if (nsec < 0) {
+      // pcapng Simple Packet Block: no timestamp of its own.
+      sec = this.lastSec < 0 ? 0 : this.lastSec;
+      nsec = this.lastNsec;
+    } else if (this.firstSec < 0) {
+      this.firstSec = sec;
+      this.firstNsec = nsec;
+    } else if (sec < this.lastSec || (sec === this.lastSec && nsec < this.lastNsec)) {
+      this.outOfOrderFrames++;
+    }
+    if (this.lastSec < sec || (this.lastSec === sec && this.lastNsec < nsec)) {
+      this.lastSec = sec;
+      this.lastNsec = nsec;
+    }
+    const decode = this.decoders[iface.index];
+    if (decode === null) {
+      this.undecodedFrames++;
+      return;
+    }
+    const p = this.packet;
+    p.reset(buf, off, capLen, origLen);
+    decode(p, buf, off);
+    if (p.l4 !== 0) {
+      const table = this.flowTable;
+      const flow = table.lookup(p, sec);
+      flow.observe(p, table.fromA, sec, nsec, frame, recordOffset);
+      if (p.moreFragments) this.fragments.remember(p, flow.index, table.fromA, sec);
+    } else if (p.fragOffset > 0) {
+      const index = this.fragments.find(p, sec);
+      if (index < 0) {
+        this.unattributedFragments++;
+        this.nonFlow(p);
+      } else {
+        p.payloadLen = p.ipPayloadLen;
+        this.flowTable.flows[index].observeFragment(p, this.fragments.foundFromA, sec, nsec, frame, recordOffset);
+      }
+    } else {
+      this.nonFlow(p);
+      if (p.arpOff >= 0) this.arp(p, frame, sec, nsec);
+    }
+  }
+
+  private nonFlow(p: DecodedPacket): void {
+    this.nonFlowFrames++;
+    this.nonFlowBytes += p.wireLen;
+  }
+
+  private sliced(frame: number, capLen: number): void {
+    if (this.slicedFrames++ === 0) this.firstSlicedFrame = frame;
+    if (capLen < this.smallestCapLen) this.smallestCapLen = capLen;
+  }
+
+  private arp(p: DecodedPacket, frame: number, sec: number, nsec: number): void {
+    const buf = p.buf;
+    const a = p.arpOff;
+    const mac = macFromParts(u16(buf, a + 8), u32(buf, a + 10));
+    if (p.arpEtherType === 0x8035) {
+      if (this.rarp.length < MAX_RARP) this.rarp.push({ mac, frame, sec, nsec });
+      return;
+    }
+    const ip = u32(buf, a + 14);
+    if (ip === 0) return; // ARP probe (RFC 5227): no sender address yet
+    let sender = this.arpSenders.get(ip);
+    if (sender === undefined) {
+      if (this.arpSenders.size >= MAX_ARP_SENDERS) return;
+      sender = { ip: ipv4FromWord(ip), macs: [], packets: 0, firstFrame: frame };
+      this.arpSenders.set(ip, sender);
+    }
+    sender.packets++;
+    if (!sender.macs.includes(mac) && sender.macs.length < 8) sender.macs.push(mac);
+  }
+}

@@ -1,0 +1,379 @@
+import { PCAP_MAGIC_MICRO, PCAP_MAGIC_NANO } from '../capture/pcap.js';
+import { scenarioActivities, type ScenarioName } from './scenario.js';
+import type { Activity, Spawn, SynthPacket } from './sessions.js';
+import { Prng } from './prng.js';
+import { COLLECTOR, buildHosts, vmkOf } from './topology.js';
+
+export interface GeneratorOptions {
+  scenario: ScenarioName;
+  /** Stop after this many packets and/or this many bytes of capture file (whichever first). */
+  packets?: number;
+  bytes?: number;
+  format: 'pcap' | 'pcapng';
+  nanosecond: boolean;
+  bigEndian: boolean;
+  /** Tag frames with their VLAN (a trunk uplink view). */
+  vlan: boolean;
+  /** Wrap every frame as an ERSPAN type I, II or III copy sent to a collector (0 = plain). */
+  erspan: 0 | 1 | 2 | 3;
+  /** Captured bytes per record (0 = whole frames). */
+  snaplen: number;
+  /** Fraction of packets the capture misses (they still advance TCP sequence numbers). */
+  loss: number;
+  seed: number;
+  hosts: number;
+  scale: number;
+}
+
+export const DEFAULT_GENERATOR_OPTIONS: GeneratorOptions = {
+  scenario: 'esxi-mix',
+  format: 'pcap',
+  nanosecond: false,
+  bigEndian: false,
+  vlan: false,
+  erspan: 0,
+  snaplen: 0,
+  loss: 0,
+  seed: 1,
+  hosts: 4,
+  scale: 1,
+};
+
+/** 2026-01-15T10:00:00Z: generated captures start here. */
+export const GENERATED_START_SEC = 1768471200;
+const ERSPAN_SESSION = 42;
+/** Largest record we write: jumbo frame + VLAN + outer ERSPAN III headers + record header. */
+const MAX_RECORD = 9018 + 14 + 20 + 8 + 12 + 32;
+/** `fill` needs at least this much room. */
+export const MIN_FILL_BYTES = 64 * 1024;
+
+/** A binary heap of activities by the time of their next event. */
+class ActivityQueue {
+  private readonly at: number[] = [];
+  private readonly items: { gen: Activity; event: SynthPacket | Spawn }[] = [];
+
+  get size(): number {
+    return this.at.length;
+  }
+
+  push(gen: Activity): void {
+    const r = gen.next();
+    if (r.done) return;
+    const event = r.value;
+    this.at.push(event.at);
+    this.items.push({ gen, event });
+    this.up(this.at.length - 1);
+  }
+
+  /**
+   * The earliest event. Activities reuse one event object, so consume it before `advance`.
+   */
+  top(): SynthPacket | Spawn {
+    return this.items[0].event;
+  }
+
+  /** Pull the next event of the earliest activity and re-queue it (or drop it when done). */
+  advance(): void {
+    const top = this.items[0];
+    const r = top.gen.next();
+    if (r.done) {
+      const lastAt = this.at.pop()!;
+      const last = this.items.pop()!;
+      if (this.at.length > 0) {
+        this.at[0] = lastAt;
+        this.items[0] = last;
+        this.down(0);
+      }
+    } else {
+      this.at[0] = r.value.at;
+      top.event = r.value;
+      this.down(0);
+    }
+  }
+
+  private up(i: number): void {
+    while (i > 0) {
+      const parent = (i - 1) >> 1;
+      if (this.at[parent] <= this.at[i]) break;
+      this.swap(i, parent);
+      i = parent;
+    }
+  }
+
+  private down(i: number): void {
+    const n = this.at.length;
+    for (;;) {
+      const l = 2 * i + 1;
+      const r = l + 1;
+      let m = i;
+      if (l < n && this.at[l] < this.at[m]) m = l;
+      if (r < n && this.at[r] < this.at[m]) m = r;
+      if (m === i) return;
+      this.swap(i, m);
+      i = m;
+    }
+  }
+
+  private swap(a: number, b: number): void {
+    [this.at[a], this.at[b]] = [this.at[b], this.at[a]];
+    [this.items[a], this.items[b]] = [this.items[b], this.items[a]];
+  }
+}
+
+/**
+ * Writes a deterministic capture of a scenario, chunk by chunk, so it can stream any size to a
+ * file or a pipe: call `fill` until it returns 0.
+ */
+export class CaptureGenerator {
+  packets = 0;
+  bytes = 0;
+  /** Packets the simulated capture missed (--loss). */
+  lost = 0;
+  private readonly o: GeneratorOptions;
+  private readonly queue = new ActivityQueue();
+  private readonly lossRng: Prng;
+  private readonly outer: Uint8Array | null;
+  private started = false;
+  private finished = false;
+  private dv: DataView | null = null;
+  private dvBuf: Uint8Array | null = null;
+  private greSeq = 0;
+
+  constructor(options: Partial<GeneratorOptions>) {
+    this.o = { ...DEFAULT_GENERATOR_OPTIONS, ...options };
+    for (const a of scenarioActivities(this.o.scenario, this.o)) this.queue.push(a);
+    this.lossRng = new Prng(this.o.seed ^ 0x5eed);
+    this.outer = this.o.erspan === 0 ? null : erspanOuterTemplate(this.o.erspan);
+  }
+
+  /** Write whole records into `out`; returns bytes written, 0 when the capture is complete. */
+  fill(out: Uint8Array): number {
+    if (out.length < MIN_FILL_BYTES) throw new RangeError(`fill needs at least ${MIN_FILL_BYTES} bytes`);
+    if (this.finished) return 0;
+    if (out !== this.dvBuf) {
+      this.dv = new DataView(out.buffer, out.byteOffset, out.byteLength);
+      this.dvBuf = out;
+    }
+    let off = 0;
+    if (!this.started) {
+      off = this.fileHeader(out);
+      this.started = true;
+    }
+    const limitPackets = this.o.packets ?? Infinity;
+    const limitBytes = this.o.bytes ?? Infinity;
+    while (off + MAX_RECORD <= out.length) {
+      if (this.packets >= limitPackets || this.bytes + off >= limitBytes || this.queue.size === 0) {
+        off += this.trailer(out, off);
+        this.finished = true;
+        break;
+      }
+      const event = this.queue.top();
+      if (!('template' in event)) {
+        const spawned = event.spawn;
+        this.queue.advance();
+        this.queue.push(spawned);
+        continue;
+      }
+      if (this.o.loss > 0 && this.lossRng.next() < this.o.loss) this.lost++;
+      else {
+        off += this.record(out, off, event);
+        this.packets++;
+      }
+      this.queue.advance();
+    }
+    this.bytes += off;
+    return off;
+  }
+
+  private u32(off: number, v: number): void {
+    this.dv!.setUint32(off, v, !this.o.bigEndian);
+  }
+
+  private u16(off: number, v: number): void {
+    this.dv!.setUint16(off, v, !this.o.bigEndian);
+  }
+
+  private fileHeader(out: Uint8Array): number {
+    const snaplen = this.o.snaplen > 0 ? this.o.snaplen : 262144;
+    if (this.o.format === 'pcap') {
+      this.u32(0, this.o.nanosecond ? PCAP_MAGIC_NANO : PCAP_MAGIC_MICRO);
+      this.u16(4, 2);
+      this.u16(6, 4);
+      this.u32(8, 0);
+      this.u32(12, 0);
+      this.u32(16, snaplen);
+      this.u32(20, 1);
+      return 24;
+    }
+    // SHB (28 bytes, no options) then an IDB for the uplink with if_name and if_tsresol.
+    this.u32(0, 0x0a0d0d0a);
+    this.u32(4, 28);
+    this.u32(8, 0x1a2b3c4d);
+    this.u16(12, 1);
+    this.u16(14, 0);
+    this.u32(16, 0xffffffff);
+    this.u32(20, 0xffffffff);
+    this.u32(24, 28);
+    const name = 'vmnic0';
+    const idbLen = 16 + (4 + 8) + (4 + 4) + 4 + 4;
+    let o = 28;
+    this.u32(o, 1);
+    this.u32(o + 4, idbLen);
+    this.u16(o + 8, 1);
+    this.u16(o + 10, 0);
+    this.u32(o + 12, snaplen);
+    this.u16(o + 16, 2); // if_name
+    this.u16(o + 18, name.length);
+    for (let i = 0; i < 8; i++) out[o + 20 + i] = i < name.length ? name.charCodeAt(i) : 0;
+    this.u16(o + 28, 9); // if_tsresol
+    this.u16(o + 30, 1);
+    out[o + 32] = this.o.nanosecond ? 9 : 6;
+    out[o + 33] = out[o + 34] = out[o + 35] = 0;
+    this.u32(o + 36, 0); // opt_endofopt
+    this.u32(o + 40, idbLen);
+    o += idbLen;
+    return o;
+  }
+
+  /** pcapng ends with an Interface Statistics Block: the drops a lossy capture would report. */
+  private trailer(_out: Uint8Array, off: number): number {
+    if (this.o.format !== 'pcapng') return 0;
+    const len = 12 + 8 + (4 + 8) + 4 + 4;
+    this.u32(off, 5);
+    this.u32(off + 4, len);
+    this.u32(off + 8, 0);
+    this.u32(off + 12, 0);
+    this.u32(off + 16, 0);
+    this.u16(off + 20, 5); // isb_ifdrop
+    this.u16(off + 22, 8);
+    this.dv!.setBigUint64(off + 24, BigInt(this.lost), !this.o.bigEndian);
+    this.u32(off + 32, 0);
+    this.u32(off + 36, len);
+    return len;
+  }
+
+  private record(out: Uint8Array, off: number, pkt: SynthPacket): number {
+    const ng = this.o.format === 'pcapng';
+    const hdr = ng ? 28 : 16;
+    const outerLen = this.outer === null ? 0 : this.outer.length;
+    const frameOff = off + hdr + outerLen;
+    const tsval = Math.floor(pkt.at / 1e6);
+    const frameLen = pkt.template.write(out, frameOff, pkt.payload, PAYLOAD, pkt.seq, pkt.ack, pkt.flags, tsval);
+    let wireLen = frameLen;
+    if (this.outer !== null) {
+      this.wrapErspan(out, off + hdr, frameLen, pkt);
+      wireLen += outerLen;
+    }
+    const capLen = this.o.snaplen > 0 ? Math.min(wireLen, this.o.snaplen) : wireLen;
+    const at = pkt.at;
+    const sec = GENERATED_START_SEC + Math.floor(at / 1e9);
+    const nsec = Math.floor(at % 1e9);
+    if (!ng) {
+      this.u32(off, sec);
+      this.u32(off + 4, this.o.nanosecond ? nsec : Math.floor(nsec / 1000));
+      this.u32(off + 8, capLen);
+      this.u32(off + 12, wireLen);
+      return hdr + capLen;
+    }
+    const padded = (capLen + 3) & ~3;
+    const blockLen = 28 + padded + 4;
+    // Timestamps in if_tsresol units since the epoch, as two 32-bit halves. Nanoseconds since
+    // 1970 exceed 2^53, so they are split exactly with BigInt.
+    let hi: number;
+    let lo: number;
+    if (this.o.nanosecond) {
+      const units = BigInt(sec) * 1_000_000_000n + BigInt(nsec);
+      hi = Number(units >> 32n);
+      lo = Number(units & 0xffffffffn);
+    } else {
+      const units = sec * 1e6 + Math.floor(nsec / 1000);
+      hi = Math.floor(units / 4294967296);
+      lo = units % 4294967296;
+    }
+    this.u32(off, 6);
+    this.u32(off + 4, blockLen);
+    this.u32(off + 8, 0);
+    this.u32(off + 12, hi);
+    this.u32(off + 16, lo >>> 0);
+    this.u32(off + 20, capLen);
+    this.u32(off + 24, wireLen);
+    out.fill(0, off + 28 + capLen, off + 28 + padded);
+    this.u32(off + 28 + padded, blockLen);
+    return blockLen;
+  }
+
+  /** Outer Ethernet + IPv4 + GRE + ERSPAN header in front of the frame at out[at + outer.length]. */
+  private wrapErspan(out: Uint8Array, at: number, frameLen: number, pkt: SynthPacket): void {
+    const outer = this.outer!;
+    out.set(outer, at);
+    const ip = at + 14;
+    const total = outer.length - 14 + frameLen;
+    out[ip + 2] = total >> 8;
+    out[ip + 3] = total & 0xff;
+    let sum = 0;
+    for (let i = 0; i < 20; i += 2) sum += (out[ip + i] << 8) | out[ip + i + 1];
+    while (sum > 0xffff) sum = (sum & 0xffff) + (sum >>> 16);
+    const ck = ~sum & 0xffff;
+    out[ip + 10] = ck >> 8;
+    out[ip + 11] = ck & 0xff;
+    const gre = ip + 20;
+    const kind = this.o.erspan;
+    if (kind === 1) return;
+    const seq = (this.greSeq = (this.greSeq + 1) >>> 0);
+    out[gre + 4] = seq >>> 24;
+    out[gre + 5] = (seq >>> 16) & 0xff;
+    out[gre + 6] = (seq >>> 8) & 0xff;
+    out[gre + 7] = seq & 0xff;
+    // The mirrored frame's own VLAN goes into the ERSPAN header too.
+    const frame = at + outer.length;
+    const vlan = out[frame + 12] === 0x81 && out[frame + 13] === 0 ? ((out[frame + 14] & 0x0f) << 8) | out[frame + 15] : 0;
+    const e = gre + 8;
+    out[e] = (out[e] & 0xf0) | (vlan >> 8);
+    out[e + 1] = vlan & 0xff;
+    if (kind === 3) {
+      const us = Math.floor(pkt.at / 1000) >>> 0; // ERSPAN III timestamp, µs granularity
+      out[e + 4] = us >>> 24;
+      out[e + 5] = (us >>> 16) & 0xff;
+      out[e + 6] = (us >>> 8) & 0xff;
+      out[e + 7] = us & 0xff;
+    }
+  }
+}
+
+/** Payload bytes of every generated segment: a fixed pseudo-random block (contents are opaque, as encrypted vMotion is). */
+const PAYLOAD = (() => {
+  const rng = new Prng(0x9e3779b9);
+  const b = new Uint8Array(9000);
+  for (let i = 0; i < b.length; i++) b[i] = rng.int(0, 255);
+  return b;
+})();
+
+/** The mirroring host (esx01's management vmk) sends copies to the collector. */
+function erspanOuterTemplate(kind: 1 | 2 | 3): Uint8Array {
+  const mirror = vmkOf(buildHosts(1)[0], 'management');
+  const greLen = kind === 1 ? 4 : 8;
+  const erspanLen = kind === 1 ? 0 : kind === 2 ? 8 : 12;
+  const h = new Uint8Array(14 + 20 + greLen + erspanLen);
+  h.set(COLLECTOR.mac, 0);
+  h.set(mirror.mac, 6);
+  h[12] = 0x08;
+  h[13] = 0x00;
+  const ip = 14;
+  h[ip] = 0x45;
+  h[ip + 8] = 64;
+  h[ip + 9] = 47;
+  h.set(mirror.ip, ip + 12);
+  h.set(COLLECTOR.ip, ip + 16);
+  const gre = ip + 20;
+  h[gre] = kind === 1 ? 0x00 : 0x10; // S bit for types II and III
+  const proto = kind === 3 ? 0x22eb : 0x88be;
+  h[gre + 2] = proto >> 8;
+  h[gre + 3] = proto & 0xff;
+  if (kind === 1) return h;
+  const e = gre + 8;
+  h[e] = (kind === 2 ? 1 : 2) << 4;
+  h[e + 2] = (ERSPAN_SESSION >> 8) & 0x03;
+  h[e + 3] = ERSPAN_SESSION & 0xff;
+  if (kind === 3) h[e + 11] = 0x02; // Gra = 01: µs timestamps
+  return h;
+}

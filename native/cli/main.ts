@@ -1,0 +1,56 @@
+#!/usr/bin/env node
+import { CaptureInputError, UsageError } from '../../core/errors.js';
+import { runAnalyze } from './analyze-command.js';
+import { runGenerate } from './generate-command.js';
+
+const USAGE = `usage:
+  vmkscope analyze <capture>... [--json FILE|-] [--no-progress] [--no-hash]
+  vmkscope generate [--scenario NAME] [--packets N | --bytes N] [--format pcap|pcapng]
+                    [--ns] [--big-endian] [--gzip] [--vlan] [--erspan 1|2|3] [--seed N] [-o FILE|-]
+
+A capture is pcap (µs or ns, either byte order), pcapng, or either one gzip-compressed;
+the format is found from the bytes. "-" reads standard input.
+Exit status: 0 no failing finding, 1 a finding failed, 2 usage error or unreadable input.`;
+
+/** Subcommands: each returns the process exit status. */
+const COMMANDS: Record<string, (args: string[]) => Promise<number>> = {
+  analyze: runAnalyze,
+  generate: runGenerate,
+};
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...args] = argv;
+  if (command === undefined || command === '-h' || command === '--help' || command === 'help') {
+    process.stdout.write(`${USAGE}\n`);
+    return command === undefined ? 2 : 0;
+  }
+  if (command === '--version' || command === '-V') {
+    const { toolInfo } = await import('../engine/tool-info.js');
+    process.stdout.write(`vmkscope ${toolInfo().version}\n`);
+    return 0;
+  }
+  const run = COMMANDS[command];
+  if (run === undefined) throw new UsageError(`unknown command "${command}"`);
+  return run(args);
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err: unknown) => {
+    if (err instanceof UsageError) {
+      process.stderr.write(`vmkscope: ${err.message}\n${USAGE}\n`);
+      process.exitCode = 2;
+    } else if (err instanceof CaptureInputError) {
+      process.stderr.write(`vmkscope: error: ${err.message}\n`);
+      process.exitCode = 2;
+    } else {
+      const e = err as Error;
+      process.stderr.write(`vmkscope: internal error: ${e?.message ?? String(err)}\n`);
+      if (process.env.VMKSCOPE_DEBUG) process.stderr.write(`${e?.stack}\n`);
+      else process.stderr.write('(set VMKSCOPE_DEBUG=1 for details; please report this)\n');
+      process.exitCode = 3;
+    }
+  },
+);

@@ -1,0 +1,38 @@
+import { CaptureAnalysis } from '../../core/flow/capture-analysis.js';
+import { buildReport, type AnalyzedCapture } from '../../core/report/build.js';
+import type { AnalysisReport } from '../../core/report/model.js';
+import { readCapture, type ReadProgress } from '../sources/capture-reader.js';
+import { toolInfo } from './tool-info.js';
+
+export interface AnalyzeProgress extends ReadProgress {
+  /** Index of the capture being read, and how many there are. */
+  capture: number;
+  captures: number;
+  file: string;
+  /** Frames read so far in this capture. */
+  frames: number;
+}
+
+export interface AnalyzeOptions {
+  captures: string[];
+  /** SHA-256 of each capture (on by default: chain of custody). */
+  hash?: boolean;
+  onProgress?: (p: AnalyzeProgress) => void;
+}
+
+/** Read every capture once, in order, and build the report. Several captures are one analysis. */
+export async function analyzeCaptures(options: AnalyzeOptions): Promise<AnalysisReport> {
+  const analyzed: AnalyzedCapture[] = [];
+  for (const [index, file] of options.captures.entries()) {
+    const analysis = new CaptureAnalysis();
+    const onProgress = options.onProgress;
+    const facts = await readCapture(file, () => analysis, {
+      hash: options.hash ?? true,
+      onProgress:
+        onProgress &&
+        ((p) => onProgress({ ...p, capture: index, captures: options.captures.length, file, frames: analysis.frames })),
+    });
+    analyzed.push({ file, ...facts, analysis });
+  }
+  return buildReport(toolInfo(), analyzed);
+}
