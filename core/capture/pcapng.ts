@@ -9,6 +9,9 @@ const BT_OPB = 2;
 const BT_SPB = 3;
 const BT_ISB = 5;
 const BT_EPB = 6;
+/** Custom Blocks, copyable and not: Wireshark 4.0 lists each as a frame of (length - 16) bytes. */
+const BT_CB = 0x00000bad;
+const BT_DCB = 0x40000bad;
 const BYTE_ORDER_MAGIC = 0x1a2b3c4d;
 
 /** A block we must hold whole in memory may not exceed this (Wireshark's limit is 16 MiB too). */
@@ -82,6 +85,10 @@ export class PcapngParser implements RecordParser {
       }
       const held = type === PCAPNG_SHB || type === BT_IDB || type === BT_EPB || type === BT_SPB || type === BT_OPB || type === BT_ISB;
       if (!held) {
+        if (type === BT_CB || type === BT_DCB) {
+          this.records++;
+          this.sink.opaque(len - 16, bufBase + pos);
+        }
         // Skipped blocks are not buffered; the trailing length is checked only when present.
         if (avail >= len && dv.getUint32(pos + len - 4, le) !== len) this.lengthMismatch(dv, pos, len, type, bufBase);
         pos += len;

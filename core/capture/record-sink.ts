@@ -36,6 +36,11 @@ export interface RecordSink {
     iface: CaptureInterface,
     recordOffset: number,
   ): void;
+  /**
+   * A record Wireshark numbers as a frame although it holds no packet (pcapng Custom Blocks):
+   * counted so frame numbers match Wireshark's, never decoded.
+   */
+  opaque(length: number, recordOffset: number): void;
   /** Something about the file the user should know; reading goes on. */
   warning(message: string): void;
   /** Interface statistics (pcapng ISB): packets the interface or OS dropped. */

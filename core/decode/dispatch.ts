@@ -7,7 +7,7 @@ import { decodeAuthHeader, decodeIPv4, decodeIPv6, decodeIPv6Fragment, decodeIPv
 import { decodeCooked, decodeCooked2, decodeLoop, decodeNull, decodeRawIp } from './link.js';
 import type { LayerDecoder } from './packet.js';
 import { decodeTcp, decodeUdp } from './transport.js';
-import { decodeBridgedEthernet, decodeErspanI_II, decodeErspanIII, decodeGre } from './tunnel.js';
+import { decodeBridgedEthernet, decodeErspanI_II, decodeErspanIII, decodeGre, decodeWccpRedirect } from './tunnel.js';
 
 /** A layer we do not decode: the packet ends there for us (tshark would show `data` or its own dissector). */
 const notDecoded: LayerDecoder = () => {};
@@ -22,11 +22,12 @@ ETHERTYPE_DECODERS[0x8100] = decodeVlanTag;
 ETHERTYPE_DECODERS[0x9100] = decodeVlanTag; // pre-standard QinQ outer tag
 ETHERTYPE_DECODERS[0x88a8] = decodeQinQServiceTag;
 
-/** GRE protocol types whose payload is a mirrored frame; others fall back to the EtherType table. */
+/** GRE protocol types with a payload of their own; others fall back to the EtherType table. */
 export const GRE_PAYLOAD_DECODERS = new Map<number, LayerDecoder>([
   [0x88be, decodeErspanI_II], // ERSPAN type I (no GRE sequence) or II
   [0x22eb, decodeErspanIII],
   [0x6558, decodeBridgedEthernet], // transparent Ethernet bridging: a plain GRE mirror
+  [0x883e, decodeWccpRedirect], // Cisco WCCP redirect: 4-byte header, then the redirected IPv4 packet
 ]);
 
 /** IP protocol / IPv6 next-header -> decoder. */

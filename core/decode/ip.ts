@@ -33,6 +33,8 @@ export function decodeIPv4(p: DecodedPacket, buf: Uint8Array, off: number): void
   }
   p.ipVersion = 4;
   p.ipOff = off;
+  p.srcAddrOff = off + 12;
+  p.dstAddrOff = off + 16;
   p.ttl = buf[off + 8];
   p.ipProto = proto;
   p.ipId = u16(buf, off + 4);
@@ -63,6 +65,8 @@ export function decodeIPv6(p: DecodedPacket, buf: Uint8Array, off: number): void
   }
   p.ipVersion = 6;
   p.ipOff = off;
+  p.srcAddrOff = off + 8;
+  p.dstAddrOff = off + 24;
   p.ttl = buf[off + 7];
   p.ipProto = next;
   p.ipId = 0;
@@ -97,10 +101,27 @@ export function decodeIPv6Options(p: DecodedPacket, buf: Uint8Array, off: number
   nextAfterExtension(p, buf, off, (buf[off + 1] + 1) * 8);
 }
 
+const RH_SOURCE_ROUTE = 0;
+const RH_MOBILE_IPV6 = 2;
+const RH_SEGMENT_ROUTING = 4;
+
+/**
+ * Routing header. While segments are left, the packet's real destination is not the header's:
+ * type 0 lists it last, type 2 (Mobile IPv6) carries the home address, segment routing lists
+ * it first. The flow takes that final destination, as Wireshark's conversations do.
+ */
 export function decodeIPv6Routing(p: DecodedPacket, buf: Uint8Array, off: number): void {
   if (p.trace !== null) p.trace.layer('ipv6.routing');
-  if (p.end - off < 2) return;
-  nextAfterExtension(p, buf, off, (buf[off + 1] + 1) * 8);
+  if (p.end - off < 4) return;
+  const len = (buf[off + 1] + 1) * 8;
+  const type = buf[off + 2];
+  const segmentsLeft = buf[off + 3];
+  const addresses = (len - 8) >> 4;
+  if (segmentsLeft > 0 && addresses > 0 && off + len <= p.end) {
+    if (type === RH_SOURCE_ROUTE) p.dstAddrOff = off + 8 + 16 * (addresses - 1);
+    else if (type === RH_MOBILE_IPV6 || type === RH_SEGMENT_ROUTING) p.dstAddrOff = off + 8;
+  }
+  nextAfterExtension(p, buf, off, len);
 }
 
 export function decodeIPv6Fragment(p: DecodedPacket, buf: Uint8Array, off: number): void {

@@ -55,6 +55,13 @@ export class DecodedPacket {
   /** Innermost IP header carrying the transport header. */
   ipVersion = 0;
   ipOff = -1;
+  /**
+   * Where the flow's source and destination addresses are: the IP header's, except that an
+   * IPv6 routing header with segments left names the final destination (as Wireshark's
+   * conversations do).
+   */
+  srcAddrOff = -1;
+  dstAddrOff = -1;
   ttl = -1;
   ipProto = -1;
   ipId = 0;
@@ -74,6 +81,8 @@ export class DecodedPacket {
   ack = 0;
   /** Transport payload bytes as implied by the IP length (not the captured length), or -1. */
   payloadLen = -1;
+  /** The snaplen cut the transport header itself (tshark's Conversations then skip the frame). */
+  l4HeaderCut = false;
 
   /** Encapsulation of a mirrored copy or tunnel (ENCAP_*), with the outer IP header. */
   encap = ENCAP_NONE;
@@ -107,6 +116,8 @@ export class DecodedPacket {
     this.vlanCount = 0;
     this.ipVersion = 0;
     this.ipOff = -1;
+    this.srcAddrOff = -1;
+    this.dstAddrOff = -1;
     this.ttl = -1;
     this.ipProto = -1;
     this.ipId = 0;
@@ -117,6 +128,7 @@ export class DecodedPacket {
     this.tcpHeaderOk = false;
     this.tcpFlags = 0;
     this.payloadLen = -1;
+    this.l4HeaderCut = false;
     this.encap = ENCAP_NONE;
     this.encapSession = -1;
     this.encapVlan = -1;

@@ -22,6 +22,7 @@ export function decodeTcp(p: DecodedPacket, buf: Uint8Array, off: number): void 
     p.tcpHeaderOk = headerLen >= 20;
     if (headerLen < 20) headerLen = 20;
   }
+  p.l4HeaderCut = avail < headerLen;
   p.payloadLen = p.ipPayloadLen >= 0 ? Math.max(0, p.ipPayloadLen - headerLen) : -1;
 }
 
@@ -37,4 +38,5 @@ export function decodeUdp(p: DecodedPacket, buf: Uint8Array, off: number): void 
     t.field('udp.dstport', String(p.dstPort));
   }
   p.payloadLen = p.ipPayloadLen >= 0 ? Math.max(0, p.ipPayloadLen - 8) : -1;
+  p.l4HeaderCut = p.end - off < 8;
 }

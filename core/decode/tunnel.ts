@@ -1,4 +1,5 @@
 import { decodeEthernet } from './ethernet.js';
+import { decodeIPv4 } from './ip.js';
 import { ETHERTYPE_DECODERS, GRE_PAYLOAD_DECODERS } from './dispatch.js';
 import { ENCAP_ERSPAN1, ENCAP_ERSPAN2, ENCAP_ERSPAN3, ENCAP_GRE, u16, u32, type DecodedPacket } from './packet.js';
 
@@ -29,9 +30,9 @@ export function decodeGre(p: DecodedPacket, buf: Uint8Array, off: number): void 
   if ((flags & GRE_ROUTING) !== 0 || off + len > p.end) return;
   p.greFlags = flags;
   p.greKey = key;
-  const mirror = GRE_PAYLOAD_DECODERS.get(proto);
-  if (mirror !== undefined) {
-    mirror(p, buf, off + len);
+  const special = GRE_PAYLOAD_DECODERS.get(proto);
+  if (special !== undefined) {
+    special(p, buf, off + len);
     return;
   }
   // A GRE tunnel of IP (or anything else with an EtherType): the inner packet is the flow's,
@@ -111,4 +112,13 @@ export function decodeErspanIII(p: DecodedPacket, buf: Uint8Array, off: number):
 /** GRE 0x6558, transparent Ethernet bridging: a mirrored frame, session = GRE key when present. */
 export function decodeBridgedEthernet(p: DecodedPacket, buf: Uint8Array, off: number): void {
   enterMirror(p, buf, ENCAP_GRE, p.greKey, off);
+}
+
+/** GRE 0x883E: a WCCP redirect header (4 bytes) in front of the redirected IPv4 packet (tshark decodes it so). */
+export function decodeWccpRedirect(p: DecodedPacket, buf: Uint8Array, off: number): void {
+  if (p.end - off < 4) return;
+  saveOuter(p);
+  p.encap = ENCAP_GRE;
+  p.encapSession = p.greKey;
+  decodeIPv4(p, buf, off + 4);
 }

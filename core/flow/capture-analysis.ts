@@ -67,6 +67,12 @@ export class CaptureAnalysis implements RecordSink {
   unattributedFragments = 0;
   /** Frames whose timestamp is earlier than the frame before them. */
   outOfOrderFrames = 0;
+  /** Records without a timestamp (pcapng Simple Packet Blocks). */
+  untimedFrames = 0;
+  /** pcapng Custom Blocks: numbered as frames (as Wireshark does), holding no packet. */
+  customBlocks = 0;
+  /** Index of the flow the last frame was charged to, -1 if none (for packet inspection). */
+  lastFlowIndex = -1;
   private decoders: (LayerDecoder | null)[] = [];
   private suppressedWarnings = 0;
 
@@ -100,6 +106,11 @@ export class CaptureAnalysis implements RecordSink {
     return [...this.warnings, `${this.suppressedWarnings} more warnings not shown`];
   }
 
+  opaque(_length: number, _recordOffset: number): void {
+    this.frames++;
+    this.customBlocks++;
+  }
+
   drops(iface: CaptureInterface, ifDrop: number | null, osDrop: number | null): void {
     const known = this.interfaceDrops.find((d) => d.iface === iface);
     // Statistics blocks are cumulative: the last one of an interface holds its totals.
@@ -123,8 +134,10 @@ export class CaptureAnalysis implements RecordSink {
     this.bytes += origLen;
     this.capturedBytes += capLen;
     if (capLen < origLen) this.sliced(frame, capLen);
-    if (nsec < 0) {
-      // pcapng Simple Packet Block: no timestamp of its own.
+    const timed = nsec >= 0;
+    if (!timed) {
+      // pcapng Simple Packet Block: no timestamp of its own; it takes the previous packet's.
+      this.untimedFrames++;
       sec = this.lastSec < 0 ? 0 : this.lastSec;
       nsec = this.lastNsec;
     } else if (this.firstSec < 0) {
@@ -140,15 +153,19 @@ export class CaptureAnalysis implements RecordSink {
     const decode = this.decoders[iface.index];
     if (decode === null) {
       this.undecodedFrames++;
+      this.lastFlowIndex = -1;
       return;
     }
     const p = this.packet;
     p.reset(buf, off, capLen, origLen);
     decode(p, buf, off);
+    this.lastFlowIndex = -1;
     if (p.l4 !== 0) {
       const table = this.flowTable;
-      const flow = table.lookup(p, sec);
+      const flow = table.lookup(p, timed ? sec : -1);
       flow.observe(p, table.fromA, sec, nsec, frame, recordOffset);
+      if (timed) flow.lastTimedSec = sec;
+      this.lastFlowIndex = flow.index;
       if (p.moreFragments) this.fragments.remember(p, flow.index, table.fromA, sec);
     } else if (p.fragOffset > 0) {
       const index = this.fragments.find(p, sec);
@@ -158,6 +175,7 @@ export class CaptureAnalysis implements RecordSink {
       } else {
         p.payloadLen = p.ipPayloadLen;
         this.flowTable.flows[index].observeFragment(p, this.fragments.foundFromA, sec, nsec, frame, recordOffset);
+        this.lastFlowIndex = index;
       }
     } else {
       this.nonFlow(p);

@@ -20,7 +20,10 @@ export class FlowTable {
   private used = 0;
   private readonly key = new Uint32Array(KEY_WORDS);
 
-  /** The flow of a decoded TCP/UDP packet, created if new. Sets `fromA`. */
+  /**
+   * The flow of a decoded TCP/UDP packet, created if new. Sets `fromA`. `sec` is -1 for a
+   * packet without a timestamp of its own, which never ends a UDP conversation.
+   */
   lookup(p: DecodedPacket, sec: number): Flow {
     const k = this.key;
     const fromA = canonicalKey(p, k);
@@ -32,7 +35,7 @@ export class FlowTable {
       if (entry === 0) break;
       if (this.sameKey(h, k)) {
         let flow = this.flows[entry - 1];
-        if (p.l4 === IPPROTO_TCP ? flow.reusedBy(p) : sec - flow.lastSec > UDP_IDLE_TIMEOUT_SECONDS) {
+        if (p.l4 === IPPROTO_TCP ? flow.reusedBy(p) : sec >= 0 && flow.lastTimedSec >= 0 && sec - flow.lastTimedSec > UDP_IDLE_TIMEOUT_SECONDS) {
           flow = this.newFlow(p, k);
           this.slots[h] = flow.index + 1;
         }
@@ -91,22 +94,20 @@ export class FlowTable {
  */
 function canonicalKey(p: DecodedPacket, k: Uint32Array): boolean {
   const buf = p.buf;
-  const ip = p.ipOff;
+  const so = p.srcAddrOff;
+  const dOff = p.dstAddrOff;
   const sp = p.srcPort;
   const dp = p.dstPort;
-  let s0: number, s1 = 0, s2 = 0, s3 = 0, d0: number, d1 = 0, d2 = 0, d3 = 0;
-  if (p.ipVersion === 4) {
-    s0 = u32(buf, ip + 12);
-    d0 = u32(buf, ip + 16);
-  } else {
-    s0 = u32(buf, ip + 8);
-    s1 = u32(buf, ip + 12);
-    s2 = u32(buf, ip + 16);
-    s3 = u32(buf, ip + 20);
-    d0 = u32(buf, ip + 24);
-    d1 = u32(buf, ip + 28);
-    d2 = u32(buf, ip + 32);
-    d3 = u32(buf, ip + 36);
+  let s1 = 0, s2 = 0, s3 = 0, d1 = 0, d2 = 0, d3 = 0;
+  const s0 = u32(buf, so);
+  const d0 = u32(buf, dOff);
+  if (p.ipVersion === 6) {
+    s1 = u32(buf, so + 4);
+    s2 = u32(buf, so + 8);
+    s3 = u32(buf, so + 12);
+    d1 = u32(buf, dOff + 4);
+    d2 = u32(buf, dOff + 8);
+    d3 = u32(buf, dOff + 12);
   }
   let fromA: boolean;
   if (s0 !== d0) fromA = s0 < d0;

@@ -52,6 +52,11 @@ export class FlowSide {
   seqBytes = 0;
   /** Payload bytes of segments that ended at or below the highest sequence already seen. */
   retransmittedBytes = 0;
+  /**
+   * Packets whose transport header the snaplen cut short. They are counted here (they were on
+   * the wire); tshark's Conversations leave them out.
+   */
+  headerCut = 0;
   seqStarted = false;
   seqHigh = 0;
 
@@ -89,6 +94,7 @@ export class FlowSide {
       this.ttlMax = ttl;
       this.ttlMaxFrame = frame;
     }
+    if (p.l4HeaderCut) this.headerCut++;
     if (p.tcpHeaderOk) this.sequence(p, payload);
   }
 
@@ -164,6 +170,8 @@ export class Flow {
   firstNsec = 0;
   lastSec = 0;
   lastNsec = 0;
+  /** Time of the last packet that carried a timestamp of its own, -1 if none did. */
+  lastTimedSec = -1;
   firstFrame = 0;
   readonly samples: number[] = [];
   /** Encapsulation of the first mirrored/tunnelled packet, and how many packets had one. */

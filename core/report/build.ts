@@ -48,6 +48,8 @@ export function captureRecord(c: AnalyzedCapture): CaptureRecord {
     nonFlowFrames: a.nonFlowFrames,
     unattributedFragments: a.unattributedFragments,
     outOfOrderFrames: a.outOfOrderFrames,
+    untimedFrames: a.untimedFrames,
+    customBlocks: a.customBlocks,
     arp: [...a.arpSenders.values()].map((s) => ({ ...s, macs: s.macs.slice() })),
     rarp: a.rarp.map((r) => ({ mac: r.mac, frame: r.frame, time: isoTime(r.sec, r.nsec, digits) })),
   };

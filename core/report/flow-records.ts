@@ -67,6 +67,7 @@ function directionRecord(side: FlowSide, tcp: boolean, digits: number, macs: Mac
     untaggedPackets: side.untagged,
     ttl: side.ttlMax >= 0 ? { min: side.ttlMin, max: side.ttlMax, minFrame: side.ttlMinFrame, maxFrame: side.ttlMaxFrame } : null,
     tcpFlags: TCP_FLAG_NAMES.filter((_, bit) => (side.tcpFlags & (1 << bit)) !== 0),
+    headerCutPackets: side.headerCut,
   };
 }
 

@@ -50,6 +50,10 @@ export interface CaptureRecord {
   nonFlowFrames: number;
   unattributedFragments: number;
   outOfOrderFrames: number;
+  /** Records without a timestamp (pcapng Simple Packet Blocks): they take the previous packet's time. */
+  untimedFrames: number;
+  /** pcapng Custom Blocks, numbered as frames as Wireshark does; they hold no packet. */
+  customBlocks: number;
   arp: { ip: string; macs: string[]; packets: number; firstFrame: number }[];
   rarp: { mac: string; frame: number; time: string }[];
 }
@@ -88,6 +92,8 @@ export interface DirectionRecord {
   untaggedPackets: number;
   ttl: { min: number; max: number; minFrame: number; maxFrame: number } | null;
   tcpFlags: string[];
+  /** Packets whose transport header the snaplen cut (counted; tshark's Conversations omit them). */
+  headerCutPackets: number;
 }
 
 export type ClientBasis = 'syn' | 'syn-ack' | 'service-port' | 'lower-port' | 'first-packet';
