@@ -2,6 +2,8 @@ import type { CaptureInterface, RecordSink } from '../capture/record-sink.js';
 import { linkDecoder } from '../decode/dispatch.js';
 import { DecodedPacket, u16, u32, type LayerDecoder, type LayerTrace } from '../decode/packet.js';
 import { ipv4FromWord, macFromParts } from '../net/address.js';
+import type { Flow } from './flow.js';
+import { FlowStore } from './flow-store.js';
 import { FlowTable } from './flow-table.js';
 import { FragmentTracker } from './fragments.js';
 
@@ -38,7 +40,8 @@ const MAX_WARNINGS = 100;
  */
 export class CaptureAnalysis implements RecordSink {
   readonly packet = new DecodedPacket();
-  readonly flowTable = new FlowTable();
+  readonly flowStore = new FlowStore();
+  readonly flowTable = new FlowTable(this.flowStore);
   readonly fragments = new FragmentTracker();
   readonly interfaces: CaptureInterface[] = [];
   readonly warnings: string[] = [];
@@ -78,6 +81,13 @@ export class CaptureAnalysis implements RecordSink {
 
   constructor(trace: LayerTrace | null = null) {
     this.packet.trace = trace;
+  }
+
+  /** Snapshots of every flow, in order of first packet. */
+  flows(): Flow[] {
+    const out: Flow[] = [];
+    for (let f = 0; f < this.flowStore.count; f++) out.push(this.flowStore.snapshot(f));
+    return out;
   }
 
   get timeDigits(): number {
@@ -162,20 +172,19 @@ export class CaptureAnalysis implements RecordSink {
     this.lastFlowIndex = -1;
     if (p.l4 !== 0) {
       const table = this.flowTable;
-      const flow = table.lookup(p, timed ? sec : -1);
-      flow.observe(p, table.fromA, sec, nsec, frame, recordOffset);
-      if (timed) flow.lastTimedSec = sec;
-      this.lastFlowIndex = flow.index;
-      if (p.moreFragments) this.fragments.remember(p, flow.index, table.fromA, sec);
+      const f = table.lookup(p, sec, nsec, timed, frame, recordOffset);
+      this.flowStore.observe(f, table.fromA, p, sec, nsec, timed, frame, recordOffset);
+      this.lastFlowIndex = f;
+      if (p.moreFragments) this.fragments.remember(p, f, table.fromA, sec);
     } else if (p.fragOffset > 0) {
-      const index = this.fragments.find(p, sec);
-      if (index < 0) {
+      const f = this.fragments.find(p, sec);
+      if (f < 0) {
         this.unattributedFragments++;
         this.nonFlow(p);
       } else {
         p.payloadLen = p.ipPayloadLen;
-        this.flowTable.flows[index].observeFragment(p, this.fragments.foundFromA, sec, nsec, frame, recordOffset);
-        this.lastFlowIndex = index;
+        this.flowStore.observe(f, this.fragments.foundFromA, p, sec, nsec, timed, frame, recordOffset);
+        this.lastFlowIndex = f;
       }
     } else {
       this.nonFlow(p);

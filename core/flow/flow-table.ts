@@ -1,18 +1,21 @@
 import { IPPROTO_TCP, u32, type DecodedPacket } from '../decode/packet.js';
-import { Flow } from './flow.js';
+import type { FlowStore } from './flow-store.js';
 
-/** Key words per entry: [version<<8 | protocol, portA<<16 | portB, A0..A3, B0..B3]. */
+/**
+ * Key words per entry: [version<<8 | protocol, portA<<16 | portB, A0, B0, A1..A3, B1..B3].
+ * IPv4 keys use the first four words only, so hashing and comparing them is short.
+ */
 const KEY_WORDS = 10;
+const IPV4_KEY_WORDS = 4;
 const INITIAL_SLOTS = 1 << 12;
 /** A UDP conversation silent for longer than this is over; the next packet starts a new flow. */
 export const UDP_IDLE_TIMEOUT_SECONDS = 120;
 
 /**
  * Flows by canonical 5-tuple in an open-addressing hash table over typed arrays: no string
- * keys and no allocation per packet (a new flow allocates once).
+ * keys and no allocation per packet. The table maps keys to FlowStore indexes.
  */
 export class FlowTable {
-  readonly flows: Flow[] = [];
   /** Direction of the packet last looked up: true when its source is the flow's endpoint A. */
   fromA = true;
   private slots = new Int32Array(INITIAL_SLOTS);
@@ -20,55 +23,48 @@ export class FlowTable {
   private used = 0;
   private readonly key = new Uint32Array(KEY_WORDS);
 
+  constructor(private readonly store: FlowStore) {}
+
   /**
-   * The flow of a decoded TCP/UDP packet, created if new. Sets `fromA`. `sec` is -1 for a
-   * packet without a timestamp of its own, which never ends a UDP conversation.
+   * The flow index of a decoded TCP/UDP packet, created if new. Sets `fromA`. A packet without
+   * a timestamp of its own (`timed` false) never ends a UDP conversation.
    */
-  lookup(p: DecodedPacket, sec: number): Flow {
+  lookup(p: DecodedPacket, sec: number, nsec: number, timed: boolean, frame: number, recordOffset: number): number {
     const k = this.key;
     const fromA = canonicalKey(p, k);
     this.fromA = fromA;
+    const store = this.store;
     const mask = this.slots.length - 1;
-    let h = hashKey(k) & mask;
+    const words = p.ipVersion === 4 ? IPV4_KEY_WORDS : KEY_WORDS;
+    let h = hashKey(k, words) & mask;
     for (;;) {
       const entry = this.slots[h];
       if (entry === 0) break;
-      if (this.sameKey(h, k)) {
-        let flow = this.flows[entry - 1];
-        if (p.l4 === IPPROTO_TCP ? flow.reusedBy(p) : sec >= 0 && flow.lastTimedSec >= 0 && sec - flow.lastTimedSec > UDP_IDLE_TIMEOUT_SECONDS) {
-          flow = this.newFlow(p, k);
-          this.slots[h] = flow.index + 1;
-        }
-        return flow;
+      if (this.sameKey(h, k, words)) {
+        const f = entry - 1;
+        const ended =
+          p.l4 === IPPROTO_TCP
+            ? store.reusedBy(f, p)
+            : timed && store.lastTimedSec(f) >= 0 && sec - store.lastTimedSec(f) > UDP_IDLE_TIMEOUT_SECONDS;
+        if (!ended) return f;
+        const next = store.create(k, sec, nsec, frame, recordOffset, fromA);
+        this.slots[h] = next + 1;
+        return next;
       }
       h = (h + 1) & mask;
     }
-    const flow = this.newFlow(p, k);
-    this.slots[h] = flow.index + 1;
+    const f = store.create(k, sec, nsec, frame, recordOffset, fromA);
+    this.slots[h] = f + 1;
     this.keys.set(k, h * KEY_WORDS);
     if (++this.used * 2 > this.slots.length) this.grow();
-    return flow;
+    return f;
   }
 
-  private sameKey(slot: number, k: Uint32Array): boolean {
+  private sameKey(slot: number, k: Uint32Array, words: number): boolean {
     const keys = this.keys;
     const o = slot * KEY_WORDS;
-    for (let i = 0; i < KEY_WORDS; i++) if (keys[o + i] !== k[i]) return false;
+    for (let i = 0; i < words; i++) if (keys[o + i] !== k[i]) return false;
     return true;
-  }
-
-  private newFlow(p: DecodedPacket, k: Uint32Array): Flow {
-    const flow = new Flow(
-      this.flows.length,
-      p.l4,
-      p.ipVersion,
-      k.slice(2, 6),
-      k[1] >>> 16,
-      k.slice(6, 10),
-      k[1] & 0xffff,
-    );
-    this.flows.push(flow);
-    return flow;
   }
 
   private grow(): void {
@@ -80,7 +76,7 @@ export class FlowTable {
     for (let s = 0; s < oldSlots.length; s++) {
       if (oldSlots[s] === 0) continue;
       const k = oldKeys.subarray(s * KEY_WORDS, (s + 1) * KEY_WORDS);
-      let h = hashKey(k) & mask;
+      let h = hashKey(k, k[0] >>> 8 === 4 ? IPV4_KEY_WORDS : KEY_WORDS) & mask;
       while (this.slots[h] !== 0) h = (h + 1) & mask;
       this.slots[h] = oldSlots[s];
       this.keys.set(k, h * KEY_WORDS);
@@ -119,20 +115,20 @@ function canonicalKey(p: DecodedPacket, k: Uint32Array): boolean {
   if (fromA) {
     k[1] = ((sp << 16) | dp) >>> 0;
     k[2] = s0;
-    k[3] = s1;
-    k[4] = s2;
-    k[5] = s3;
-    k[6] = d0;
+    k[3] = d0;
+    k[4] = s1;
+    k[5] = s2;
+    k[6] = s3;
     k[7] = d1;
     k[8] = d2;
     k[9] = d3;
   } else {
     k[1] = ((dp << 16) | sp) >>> 0;
     k[2] = d0;
-    k[3] = d1;
-    k[4] = d2;
-    k[5] = d3;
-    k[6] = s0;
+    k[3] = s0;
+    k[4] = d1;
+    k[5] = d2;
+    k[6] = d3;
     k[7] = s1;
     k[8] = s2;
     k[9] = s3;
@@ -140,10 +136,10 @@ function canonicalKey(p: DecodedPacket, k: Uint32Array): boolean {
   return fromA;
 }
 
-/** Murmur3-style mixing of the key words. */
-export function hashKey(k: ArrayLike<number>): number {
+/** Murmur3-style mixing of the first `words` key words. */
+export function hashKey(k: ArrayLike<number>, words: number): number {
   let h = 0x9e3779b9;
-  for (let i = 0; i < k.length; i++) {
+  for (let i = 0; i < words; i++) {
     h = Math.imul(h ^ k[i], 0xcc9e2d51);
     h = (h << 15) | (h >>> 17);
   }

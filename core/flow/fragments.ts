@@ -60,6 +60,6 @@ export class FragmentTracker {
         k[6 + i] = u32(buf, ip + 24 + 4 * i);
       }
     }
-    return hashKey(k) & (SLOTS - 1);
+    return hashKey(k, KEY_WORDS) & (SLOTS - 1);
   }
 }

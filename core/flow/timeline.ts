@@ -9,20 +9,31 @@ const INITIAL_BUCKETS = 8;
 export class Timeline {
   /** Seconds per bucket (a power of two). */
   width = 1;
-  /** Buckets in use. */
-  length = 0;
+  /** Buckets in use (the flow's first packet opens the first). */
+  length = 1;
   /** Interleaved [side0, side1] byte counts per bucket. */
   private data = new Float64Array(2 * INITIAL_BUCKETS);
   private capacity = INITIAL_BUCKETS;
+  /** The second the last packet fell in and its bucket: most packets share them. */
+  private lastSec: number;
+  private lastIndex = 0;
 
-  constructor(readonly startSec: number) {}
+  constructor(readonly startSec: number) {
+    this.lastSec = startSec;
+  }
 
   add(side: number, sec: number, bytes: number): void {
+    if (sec === this.lastSec) {
+      this.data[2 * this.lastIndex + side] += bytes;
+      return;
+    }
     let i = Math.floor((sec - this.startSec) / this.width);
     if (i < 0) i = 0; // a packet older than the flow's first (merged captures): charge the first bucket
     if (i >= this.capacity) i = this.makeRoom(i);
     this.data[2 * i + side] += bytes;
     if (i >= this.length) this.length = i + 1;
+    this.lastSec = sec;
+    this.lastIndex = i;
   }
 
   /** Bytes of one side per bucket. */
@@ -48,6 +59,7 @@ export class Timeline {
       d.fill(0, this.capacity);
       this.width *= 2;
       this.length = Math.ceil(this.length / 2);
+      this.lastIndex = Math.floor(this.lastIndex / 2);
       i = Math.floor(i / 2);
     }
     return i;

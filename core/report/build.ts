@@ -60,7 +60,7 @@ export function flowRecords(captures: AnalyzedCapture[]): FlowRecord[] {
   const out: FlowRecord[] = [];
   captures.forEach((c, index) => {
     const digits = c.analysis.timeDigits;
-    for (const flow of c.analysis.flowTable.flows) out.push(flowRecord(flow, `f${out.length + 1}`, index, digits));
+    for (const flow of c.analysis.flows()) out.push(flowRecord(flow, `f${out.length + 1}`, index, digits));
   });
   return out;
 }

@@ -28,18 +28,12 @@ export function addressText(version: number, words: Uint32Array): string {
 }
 
 function macPairs(side: FlowSide): MacPairRecord[] {
-  const out: MacPairRecord[] = [];
-  const m = side.macPairs;
-  for (let i = 0; i < side.macPairCount; i++) {
-    const o = 6 * i;
-    out.push({
-      src: macFromParts(m[o], m[o + 1]),
-      dst: m[o + 2] < 0 ? null : macFromParts(m[o + 2], m[o + 3]),
-      packets: m[o + 4],
-      firstFrame: m[o + 5],
-    });
-  }
-  return out;
+  return side.macPairs.map((m) => ({
+    src: macFromParts(m.srcHi, m.srcLo),
+    dst: m.dstHi < 0 ? null : macFromParts(m.dstHi, m.dstLo),
+    packets: m.packets,
+    firstFrame: m.firstFrame,
+  }));
 }
 
 /** The source MAC an end used most. */
@@ -99,7 +93,7 @@ export function flowRecord(flow: Flow, id: string, capture: number, digits: numb
   const ipA = addressText(flow.ipVersion, flow.addrA);
   const ipB = addressText(flow.ipVersion, flow.addrB);
   const serverPort = clientIsA ? flow.portB : flow.portA;
-  const timeline = flow.timeline!;
+  const timeline = flow.timeline;
   const extents: [number, number][] = [];
   for (let i = 0; i < flow.extents.length; i += 2) extents.push([flow.extents[i], flow.extents[i + 1]]);
   const vlans = [...new Set([...flow.sideA.vlans, ...flow.sideB.vlans])].sort((a, b) => a - b);

@@ -48,9 +48,10 @@ function pageAlignedBuffer(bytes: number): Uint8Array {
   return new Uint8Array(new WebAssembly.Memory({ initial: pages, maximum: pages }).buffer);
 }
 
-function readInto(fd: number, buf: Uint8Array, off: number, len: number): Promise<number> {
+/** read(2) in the thread pool; `position` null reads on from the current offset (pipes). */
+function readInto(fd: number, buf: Uint8Array, off: number, len: number, position: number | null): Promise<number> {
   return new Promise((resolve, reject) => {
-    fs.read(fd, buf, off, len, null, (err, n) => (err ? reject(err) : resolve(n)));
+    fs.read(fd, buf, off, len, position, (err, n) => (err ? reject(err) : resolve(n)));
   });
 }
 
@@ -125,7 +126,9 @@ class StreamReader {
   private async read(buf: Uint8Array, off: number): Promise<number> {
     let n: number;
     try {
-      n = await readInto(this.fd, buf, off, CHUNK_BYTES);
+      // Regular files are read at explicit offsets, so a read still queued when an error ends
+      // the pass cannot move the offset of a file that later reuses the descriptor number.
+      n = await readInto(this.fd, buf, off, CHUNK_BYTES, this.size === null ? null : this.bytesRead);
     } catch (err) {
       throw new CaptureInputError(this.path, this.bytesRead, `read failed: ${describeSystemError(err)}`);
     }
@@ -160,7 +163,13 @@ class StreamReader {
         start = HEAD_BYTES + s;
       }
       let pos = start;
-      if (start < end) pos = this.parse(parser, buf, start, end, streamAtHead - HEAD_BYTES);
+      try {
+        if (start < end) pos = this.parse(parser, buf, start, end, streamAtHead - HEAD_BYTES);
+      } catch (err) {
+        // Never leave a read in flight on a descriptor the caller is about to close.
+        await pending.catch(() => undefined);
+        throw err;
+      }
       const nextN = await pending;
       if (pos > end) {
         skip = pos - end;
@@ -254,14 +263,20 @@ class StreamReader {
     const gunzip = createGunzip({ chunkSize: 1024 * 1024 });
     const feed = (async () => {
       let chunk: Uint8Array = Buffer.from(firstChunk);
-      for (;;) {
-        if (!gunzip.write(chunk)) await new Promise((r) => gunzip.once('drain', r));
+      while (!gunzip.destroyed) {
+        if (!gunzip.write(chunk)) {
+          await new Promise((resolve) => {
+            gunzip.once('drain', resolve);
+            gunzip.once('close', resolve);
+          });
+        }
+        if (gunzip.destroyed) return;
         const buf = this.slots[1];
         const n = await this.read(buf, HEAD_BYTES);
         if (n === 0) break;
         chunk = Buffer.from(buf.subarray(HEAD_BYTES, HEAD_BYTES + n));
       }
-      gunzip.end();
+      if (!gunzip.destroyed) gunzip.end();
     })();
     feed.catch((err) => gunzip.destroy(err as Error));
 
@@ -311,18 +326,15 @@ class StreamReader {
         }
       }
     } catch (err) {
-      if (err instanceof CaptureInputError) {
-        gunzip.destroy();
-        await feed.catch(() => undefined);
-        throw err;
-      }
       const e = err as NodeJS.ErrnoException;
-      if (e.code === 'Z_BUF_ERROR' || e.code === 'Z_DATA_ERROR') {
-        if (parser === null) throw new CaptureInputError(this.path, this.bytesRead, `gzip data is corrupt: ${e.message}`);
-        cutShort = e.code === 'Z_BUF_ERROR' ? `gzip stream cut short after ${this.bytesRead} compressed bytes` : `gzip data corrupt near compressed byte ${this.bytesRead}: ${e.message}`;
-      } else throw err;
+      if (e.code !== 'Z_BUF_ERROR' && e.code !== 'Z_DATA_ERROR') throw err;
+      if (parser === null) throw new CaptureInputError(this.path, this.bytesRead, `gzip data is corrupt: ${e.message}`);
+      cutShort = e.code === 'Z_BUF_ERROR' ? `gzip stream cut short after ${this.bytesRead} compressed bytes` : `gzip data corrupt near compressed byte ${this.bytesRead}: ${e.message}`;
+    } finally {
+      // Stop the feeder and wait for it: no read may outlive this pass on the descriptor.
+      if (!gunzip.writableFinished) gunzip.destroy();
+      await feed.catch(() => undefined);
     }
-    await feed.catch(() => undefined);
     if (parser === null || sink === null) throw new CaptureInputError(this.path, 0, 'gzip stream holds no data', true);
     if (cutShort !== null) sink.warning(`${cutShort}; everything decompressed before it was read`);
     if (skip > 0) sink.warning(`capture cut short at decompressed byte ${streamAt}: a skipped block announced ${skip} more bytes`);

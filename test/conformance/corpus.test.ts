@@ -223,7 +223,7 @@ function expectedFlows(rows: TsharkRow[], extras: TsharkRow[]): ExpectedFlow[] {
 }
 
 function ourFlows(sink: TracingSink) {
-  return sink.analysis.flowTable.flows.map((f) => {
+  return sink.analysis.flows().map((f) => {
     const a = `${addressText(f.ipVersion, f.addrA)}|${f.portA}`;
     const b = `${addressText(f.ipVersion, f.addrB)}|${f.portB}`;
     return { proto: f.protocol === 6 ? 'tcp' : 'udp', a, b, flow: f };
@@ -236,7 +236,7 @@ function ourFlows(sink: TracingSink) {
  * which, like vmkscope, names an IPv6 routing header's final destination.)
  */
 function compareFlows(expected: ExpectedFlow[], sink: TracingSink, file: string): void {
-  const flows = sink.analysis.flowTable.flows;
+  const flows = sink.analysis.flows();
   const seen = new Set<number>();
   for (const e of expected) {
     const where = `${file} ${e.key} ${e.endpoints.join(' <-> ')}`;

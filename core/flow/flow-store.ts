@@ -1,0 +1,459 @@
+import { ENCAP_NONE, TCP_ACK, TCP_FIN, TCP_RST, TCP_SYN, u16, u32, type DecodedPacket } from '../decode/packet.js';
+import { ipv4At, ipv6At, macAt } from '../net/address.js';
+import type { Flow, FlowSide, MacPair } from './flow.js';
+import { Timeline } from './timeline.js';
+
+/** Distinct (source MAC, destination MAC) pairs remembered per side; more are only counted. */
+export const MAX_MAC_PAIRS = 4;
+/** Distinct VLAN ids remembered per side. */
+export const MAX_VLANS = 8;
+/** Frame numbers kept as samples of a flow. */
+export const SAMPLE_FRAMES = 4;
+/** Record-offset ranges kept per flow to find its packets again; the closest merge beyond this. */
+export const MAX_EXTENTS = 32;
+/** Packets further apart than this in the stream start a new extent. */
+const EXTENT_GAP_BYTES = 8 * 1024 * 1024;
+
+// Per-side counters: one row of SIDE_FIELDS doubles per (flow, side); side 0 = sent by A.
+const S_PACKETS = 0;
+const S_BYTES = 1;
+const S_PAYLOAD = 2;
+const S_FIRST_SEC = 3;
+const S_FIRST_NSEC = 4;
+const S_LAST_SEC = 5;
+const S_LAST_NSEC = 6;
+const S_FIRST_FRAME = 7;
+const S_LAST_FRAME = 8;
+const S_TTL_MIN = 9;
+const S_TTL_MAX = 10;
+const S_TTL_MIN_FRAME = 11;
+const S_TTL_MAX_FRAME = 12;
+const S_TCP_FLAGS = 13;
+const S_SEQ_STARTED = 14;
+const S_SEQ_HIGH = 15;
+const S_SEQ_BYTES = 16;
+const S_RETRANS = 17;
+const S_HEADER_CUT = 18;
+const S_UNTAGGED = 19;
+/** The side's first MAC pair, checked inline; the others live in FlowExtras. */
+const S_MAC_SRC_HI = 20;
+const S_MAC_SRC_LO = 21;
+const S_MAC_DST_HI = 22;
+const S_MAC_DST_LO = 23;
+const S_MAC_PACKETS = 24;
+const SIDE_FIELDS = 25;
+
+// Per-flow state: one row of FLOW_FIELDS doubles per flow.
+const F_PROTOCOL = 0;
+const F_IP_VERSION = 1;
+const F_PORT_A = 2;
+const F_PORT_B = 3;
+const F_SYN_FROM = 4;
+const F_SYNACK_FROM = 5;
+const F_FIRST_FROM = 6;
+const F_SYN_FRAME = 7;
+const F_SYN_SEQ = 8;
+const F_FIN_FRAME = 9;
+const F_RST_FRAME = 10;
+/** 1 once a FIN or RST was seen: a new SYN with another ISN then opens a new flow. */
+const F_CLOSING = 11;
+const F_FIRST_SEC = 12;
+const F_FIRST_NSEC = 13;
+const F_FIRST_FRAME = 14;
+/** Time of the last packet with a timestamp of its own (UDP idle timeout), -1 if none. */
+const F_LAST_TIMED_SEC = 15;
+const F_SAMPLES = 16;
+/** The extent being extended: [start, end] record offsets. */
+const F_EXTENT_START = 17;
+const F_EXTENT_END = 18;
+/** Timeline accumulator: the second being counted and the bytes of each side in it. */
+const F_TL_SEC = 19;
+const F_TL_BYTES_A = 20;
+const F_TL_BYTES_B = 21;
+const F_ENCAP_PACKETS = 22;
+const FLOW_FIELDS = 23;
+
+const INITIAL_FLOWS = 1024;
+
+/** What does not fit in fixed columns, touched only when something changes. */
+class FlowExtras {
+  readonly macPairs: [MacPair[], MacPair[]] = [[], []];
+  readonly macOverflow = [0, 0];
+  readonly vlans: [number[], number[]] = [[], []];
+  readonly samples: number[] = [];
+  /** Closed extents as [start, end] pairs. */
+  readonly extents: number[] = [];
+  readonly timeline: Timeline;
+  encap = ENCAP_NONE;
+  encapSession = -1;
+  outerSrc: string | null = null;
+  outerDst: string | null = null;
+  outerSrcMac: string | null = null;
+  outerDstMac: string | null = null;
+
+  constructor(sec: number) {
+    this.timeline = new Timeline(sec);
+  }
+}
+
+/**
+ * Flow state as struct-of-arrays: per-packet updates are typed-array reads and writes at fixed
+ * offsets (no object per packet, no field lookups through hidden classes), which is what keeps
+ * the engine at millions of packets per second. Rare events (a new MAC pair, a VLAN, an
+ * encapsulation, a jump in the file) go to a per-flow FlowExtras object.
+ */
+export class FlowStore {
+  count = 0;
+  private capacity = INITIAL_FLOWS;
+  private side = new Float64Array(INITIAL_FLOWS * 2 * SIDE_FIELDS);
+  private flow = new Float64Array(INITIAL_FLOWS * FLOW_FIELDS);
+  /** Endpoint A's then B's four address words per flow. */
+  private addresses = new Uint32Array(INITIAL_FLOWS * 8);
+  private readonly extras: FlowExtras[] = [];
+
+  /** A new flow from its key words (see FlowTable); returns its index. */
+  create(key: Uint32Array, sec: number, nsec: number, frame: number, recordOffset: number, fromA: boolean): number {
+    if (this.count === this.capacity) this.grow();
+    const f = this.count++;
+    const F = this.flow;
+    const b = f * FLOW_FIELDS;
+    F[b + F_PROTOCOL] = key[0] & 0xff;
+    F[b + F_IP_VERSION] = key[0] >>> 8;
+    F[b + F_PORT_A] = key[1] >>> 16;
+    F[b + F_PORT_B] = key[1] & 0xffff;
+    F[b + F_FIRST_FROM] = fromA ? 1 : -1;
+    F[b + F_FIRST_SEC] = sec;
+    F[b + F_FIRST_NSEC] = nsec;
+    F[b + F_FIRST_FRAME] = frame;
+    F[b + F_LAST_TIMED_SEC] = -1;
+    F[b + F_EXTENT_START] = recordOffset;
+    F[b + F_EXTENT_END] = recordOffset;
+    F[b + F_TL_SEC] = sec;
+    const a = this.addresses;
+    const o = f * 8;
+    a[o] = key[2];
+    a[o + 1] = key[4];
+    a[o + 2] = key[5];
+    a[o + 3] = key[6];
+    a[o + 4] = key[3];
+    a[o + 5] = key[7];
+    a[o + 6] = key[8];
+    a[o + 7] = key[9];
+    const S = this.side;
+    for (let side = 0; side < 2; side++) {
+      const s = (2 * f + side) * SIDE_FIELDS;
+      S[s + S_TTL_MIN] = 256;
+      S[s + S_TTL_MAX] = -1;
+    }
+    this.extras.push(new FlowExtras(sec));
+    return f;
+  }
+
+  /** True when a SYN on flow `f`'s 5-tuple opens a new connection (port reuse after FIN/RST). */
+  reusedBy(f: number, p: DecodedPacket): boolean {
+    const F = this.flow;
+    const b = f * FLOW_FIELDS;
+    return (
+      F[b + F_CLOSING] === 1 &&
+      p.tcpHeaderOk &&
+      (p.tcpFlags & (TCP_SYN | TCP_ACK)) === TCP_SYN &&
+      (F[b + F_SYN_FROM] === 0 || p.seq !== F[b + F_SYN_SEQ])
+    );
+  }
+
+  lastTimedSec(f: number): number {
+    return this.flow[f * FLOW_FIELDS + F_LAST_TIMED_SEC];
+  }
+
+  /**
+   * Charge one packet to flow `f`. `timed` is false for records without a timestamp of their
+   * own. A later IP fragment (no transport header) takes the same road.
+   */
+  observe(f: number, fromA: boolean, p: DecodedPacket, sec: number, nsec: number, timed: boolean, frame: number, recordOffset: number): void {
+    const F = this.flow;
+    const S = this.side;
+    const b = f * FLOW_FIELDS;
+    const side = fromA ? 0 : 1;
+    const s = (2 * f + side) * SIDE_FIELDS;
+    const len = p.wireLen;
+    const payload = p.payloadLen > 0 ? p.payloadLen : 0;
+
+    if (S[s + S_PACKETS]++ === 0) {
+      S[s + S_FIRST_SEC] = sec;
+      S[s + S_FIRST_NSEC] = nsec;
+      S[s + S_FIRST_FRAME] = frame;
+    }
+    S[s + S_BYTES] += len;
+    S[s + S_PAYLOAD] += payload;
+    S[s + S_LAST_SEC] = sec;
+    S[s + S_LAST_NSEC] = nsec;
+    S[s + S_LAST_FRAME] = frame;
+    if (timed) F[b + F_LAST_TIMED_SEC] = sec;
+
+    const buf = p.buf;
+    const m = p.macOff;
+    if (m >= 0) {
+      const srcLo = u32(buf, m + 8);
+      const dstLo = u32(buf, m + 2);
+      const srcHi = u16(buf, m + 6);
+      const dstHi = u16(buf, m);
+      if (S[s + S_MAC_PACKETS] > 0 && S[s + S_MAC_SRC_LO] === srcLo && S[s + S_MAC_DST_LO] === dstLo && S[s + S_MAC_SRC_HI] === srcHi && S[s + S_MAC_DST_HI] === dstHi) {
+        S[s + S_MAC_PACKETS]++;
+      } else this.macPair(f, side, s, srcHi, srcLo, dstHi, dstLo, frame);
+    } else if (p.sllAddrOff >= 0) {
+      this.macPair(f, side, s, u16(buf, p.sllAddrOff), u32(buf, p.sllAddrOff + 2), -1, 0, frame);
+    }
+
+    if (p.vlanCount === 0 && p.encapVlan < 0) S[s + S_UNTAGGED]++;
+    else this.vlans(f, side, p);
+
+    const ttl = p.ttl;
+    if (ttl < S[s + S_TTL_MIN]) {
+      S[s + S_TTL_MIN] = ttl;
+      S[s + S_TTL_MIN_FRAME] = frame;
+    }
+    if (ttl > S[s + S_TTL_MAX]) {
+      S[s + S_TTL_MAX] = ttl;
+      S[s + S_TTL_MAX_FRAME] = frame;
+    }
+    if (p.l4HeaderCut) S[s + S_HEADER_CUT]++;
+    if (p.tcpHeaderOk) this.tcp(b, s, fromA, p, payload, frame);
+
+    const extras = this.extras[f];
+    if (F[b + F_SAMPLES] < SAMPLE_FRAMES) {
+      F[b + F_SAMPLES]++;
+      extras.samples.push(frame);
+    }
+    // Bytes per second: counted in the flow's row until the second changes.
+    if (sec === F[b + F_TL_SEC]) F[b + F_TL_BYTES_A + side] += len;
+    else this.nextSecond(f, b, sec, side, len);
+    if (recordOffset - F[b + F_EXTENT_END] <= EXTENT_GAP_BYTES) F[b + F_EXTENT_END] = recordOffset;
+    else this.newExtent(f, b, recordOffset);
+    if (p.encap !== ENCAP_NONE) this.encapsulated(f, b, p);
+  }
+
+  private tcp(b: number, s: number, fromA: boolean, p: DecodedPacket, payload: number, frame: number): void {
+    const F = this.flow;
+    const S = this.side;
+    const flags = p.tcpFlags;
+    S[s + S_TCP_FLAGS] = S[s + S_TCP_FLAGS] | flags;
+    const syn = (flags & TCP_SYN) !== 0 ? 1 : 0;
+    // End of this segment's data in sequence space (a SYN occupies one number before the data).
+    const end = (p.seq + syn + payload) >>> 0;
+    if (S[s + S_SEQ_STARTED] === 0) {
+      S[s + S_SEQ_STARTED] = 1;
+      S[s + S_SEQ_HIGH] = end;
+      S[s + S_SEQ_BYTES] = payload;
+    } else {
+      const advance = (end - S[s + S_SEQ_HIGH]) | 0; // signed 32-bit distance: survives wrap-around
+      if (advance > 0) {
+        S[s + S_SEQ_BYTES] += advance;
+        S[s + S_SEQ_HIGH] = end;
+      } else if (payload > 0) S[s + S_RETRANS] += payload;
+    }
+    if ((flags & (TCP_SYN | TCP_FIN | TCP_RST)) === 0) return;
+    const handshake = flags & (TCP_SYN | TCP_ACK);
+    if (handshake === TCP_SYN && F[b + F_SYN_FROM] === 0) {
+      F[b + F_SYN_FROM] = fromA ? 1 : -1;
+      F[b + F_SYN_FRAME] = frame;
+      F[b + F_SYN_SEQ] = p.seq;
+    } else if (handshake === (TCP_SYN | TCP_ACK) && F[b + F_SYNACK_FROM] === 0) {
+      F[b + F_SYNACK_FROM] = fromA ? 1 : -1;
+    }
+    if ((flags & TCP_FIN) !== 0) {
+      F[b + F_CLOSING] = 1;
+      if (F[b + F_FIN_FRAME] === 0) F[b + F_FIN_FRAME] = frame;
+    }
+    if ((flags & TCP_RST) !== 0) {
+      F[b + F_CLOSING] = 1;
+      if (F[b + F_RST_FRAME] === 0) F[b + F_RST_FRAME] = frame;
+    }
+  }
+
+  private macPair(f: number, side: number, s: number, srcHi: number, srcLo: number, dstHi: number, dstLo: number, frame: number): void {
+    const S = this.side;
+    if (S[s + S_MAC_PACKETS] === 0) {
+      S[s + S_MAC_SRC_HI] = srcHi;
+      S[s + S_MAC_SRC_LO] = srcLo;
+      S[s + S_MAC_DST_HI] = dstHi;
+      S[s + S_MAC_DST_LO] = dstLo;
+      S[s + S_MAC_PACKETS] = 1;
+      this.extras[f].macPairs[side].push({ srcHi, srcLo, dstHi, dstLo, packets: 0, firstFrame: frame });
+      return;
+    }
+    if (S[s + S_MAC_SRC_LO] === srcLo && S[s + S_MAC_DST_LO] === dstLo && S[s + S_MAC_SRC_HI] === srcHi && S[s + S_MAC_DST_HI] === dstHi) {
+      S[s + S_MAC_PACKETS]++;
+      return;
+    }
+    const extras = this.extras[f];
+    const pairs = extras.macPairs[side];
+    for (let i = 1; i < pairs.length; i++) {
+      const q = pairs[i];
+      if (q.srcLo === srcLo && q.dstLo === dstLo && q.srcHi === srcHi && q.dstHi === dstHi) {
+        q.packets++;
+        return;
+      }
+    }
+    if (pairs.length === MAX_MAC_PAIRS) extras.macOverflow[side]++;
+    else pairs.push({ srcHi, srcLo, dstHi, dstLo, packets: 1, firstFrame: frame });
+  }
+
+  private vlans(f: number, side: number, p: DecodedPacket): void {
+    const list = this.extras[f].vlans[side];
+    const add = (id: number): void => {
+      if (!list.includes(id) && list.length < MAX_VLANS) list.push(id);
+    };
+    for (let i = 0; i < p.vlanCount; i++) add(p.vlans[i]);
+    // An ERSPAN header names the mirrored frame's VLAN when the frame itself arrives untagged.
+    if (p.vlanCount === 0 && p.encapVlan >= 0) add(p.encapVlan);
+  }
+
+  private nextSecond(f: number, b: number, sec: number, side: number, len: number): void {
+    const F = this.flow;
+    this.flushSecond(f, b);
+    F[b + F_TL_SEC] = sec;
+    F[b + F_TL_BYTES_A + side] = len;
+  }
+
+  private flushSecond(f: number, b: number): void {
+    const F = this.flow;
+    const timeline = this.extras[f].timeline;
+    const sec = F[b + F_TL_SEC];
+    if (F[b + F_TL_BYTES_A] > 0) timeline.add(0, sec, F[b + F_TL_BYTES_A]);
+    if (F[b + F_TL_BYTES_B] > 0) timeline.add(1, sec, F[b + F_TL_BYTES_B]);
+    F[b + F_TL_BYTES_A] = 0;
+    F[b + F_TL_BYTES_B] = 0;
+  }
+
+  private newExtent(f: number, b: number, offset: number): void {
+    const F = this.flow;
+    const e = this.extras[f].extents;
+    e.push(F[b + F_EXTENT_START], F[b + F_EXTENT_END]);
+    if (e.length > 2 * (MAX_EXTENTS - 1)) mergeClosestExtents(e);
+    F[b + F_EXTENT_START] = offset;
+    F[b + F_EXTENT_END] = offset;
+  }
+
+  private encapsulated(f: number, b: number, p: DecodedPacket): void {
+    this.flow[b + F_ENCAP_PACKETS]++;
+    const x = this.extras[f];
+    if (x.encap !== ENCAP_NONE) return;
+    x.encap = p.encap;
+    x.encapSession = p.encapSession;
+    const buf = p.buf;
+    if (p.outerIpOff >= 0) {
+      const o = p.outerIpOff;
+      x.outerSrc = p.outerIpVersion === 4 ? ipv4At(buf, o + 12) : ipv6At(buf, o + 8);
+      x.outerDst = p.outerIpVersion === 4 ? ipv4At(buf, o + 16) : ipv6At(buf, o + 24);
+    }
+    if (p.outerMacOff >= 0) {
+      x.outerDstMac = macAt(buf, p.outerMacOff);
+      x.outerSrcMac = macAt(buf, p.outerMacOff + 6);
+    }
+  }
+
+  private grow(): void {
+    this.capacity *= 2;
+    const side = new Float64Array(this.capacity * 2 * SIDE_FIELDS);
+    side.set(this.side);
+    this.side = side;
+    const flow = new Float64Array(this.capacity * FLOW_FIELDS);
+    flow.set(this.flow);
+    this.flow = flow;
+    const addresses = new Uint32Array(this.capacity * 8);
+    addresses.set(this.addresses);
+    this.addresses = addresses;
+  }
+
+  /** A snapshot of flow `f` for reports (pending per-second bytes are flushed first). */
+  snapshot(f: number): Flow {
+    const F = this.flow;
+    const b = f * FLOW_FIELDS;
+    this.flushSecond(f, b);
+    const x = this.extras[f];
+    const sideA = this.sideSnapshot(f, 0);
+    const sideB = this.sideSnapshot(f, 1);
+    const last = sideA.lastSec > sideB.lastSec || (sideA.lastSec === sideB.lastSec && sideA.lastNsec >= sideB.lastNsec) ? sideA : sideB;
+    const a = this.addresses.slice(f * 8, f * 8 + 8);
+    return {
+      index: f,
+      protocol: F[b + F_PROTOCOL],
+      ipVersion: F[b + F_IP_VERSION],
+      addrA: a.subarray(0, 4),
+      portA: F[b + F_PORT_A],
+      addrB: a.subarray(4, 8),
+      portB: F[b + F_PORT_B],
+      sideA,
+      sideB,
+      packets: sideA.packets + sideB.packets,
+      synFrom: F[b + F_SYN_FROM],
+      synAckFrom: F[b + F_SYNACK_FROM],
+      firstFrom: F[b + F_FIRST_FROM],
+      synFrame: F[b + F_SYN_FRAME],
+      finFrame: F[b + F_FIN_FRAME],
+      rstFrame: F[b + F_RST_FRAME],
+      firstSec: F[b + F_FIRST_SEC],
+      firstNsec: F[b + F_FIRST_NSEC],
+      lastSec: last.lastSec,
+      lastNsec: last.lastNsec,
+      firstFrame: F[b + F_FIRST_FRAME],
+      samples: x.samples.slice(),
+      encap: x.encap,
+      encapSession: x.encapSession,
+      encapPackets: F[b + F_ENCAP_PACKETS],
+      outerSrc: x.outerSrc,
+      outerDst: x.outerDst,
+      outerSrcMac: x.outerSrcMac,
+      outerDstMac: x.outerDstMac,
+      extents: [...x.extents, F[b + F_EXTENT_START], F[b + F_EXTENT_END]],
+      timeline: x.timeline,
+    };
+  }
+
+  private sideSnapshot(f: number, side: number): FlowSide {
+    const S = this.side;
+    const s = (2 * f + side) * SIDE_FIELDS;
+    const x = this.extras[f];
+    const pairs = x.macPairs[side].map((q) => ({ ...q }));
+    if (pairs.length > 0) pairs[0].packets = S[s + S_MAC_PACKETS];
+    return {
+      packets: S[s + S_PACKETS],
+      bytes: S[s + S_BYTES],
+      payloadBytes: S[s + S_PAYLOAD],
+      firstSec: S[s + S_FIRST_SEC],
+      firstNsec: S[s + S_FIRST_NSEC],
+      lastSec: S[s + S_LAST_SEC],
+      lastNsec: S[s + S_LAST_NSEC],
+      firstFrame: S[s + S_FIRST_FRAME],
+      lastFrame: S[s + S_LAST_FRAME],
+      macPairs: pairs,
+      macPairOverflow: x.macOverflow[side],
+      vlans: x.vlans[side].slice(),
+      untagged: S[s + S_UNTAGGED],
+      ttlMin: S[s + S_TTL_MIN],
+      ttlMax: S[s + S_TTL_MAX],
+      ttlMinFrame: S[s + S_TTL_MIN_FRAME],
+      ttlMaxFrame: S[s + S_TTL_MAX_FRAME],
+      tcpFlags: S[s + S_TCP_FLAGS],
+      seqStarted: S[s + S_SEQ_STARTED] === 1,
+      seqBytes: S[s + S_SEQ_BYTES],
+      retransmittedBytes: S[s + S_RETRANS],
+      headerCut: S[s + S_HEADER_CUT],
+    };
+  }
+}
+
+/** Merge the two neighbouring extents with the smallest gap between them. */
+function mergeClosestExtents(e: number[]): void {
+  let best = 2;
+  let bestGap = Infinity;
+  for (let i = 2; i < e.length; i += 2) {
+    const gap = e[i] - e[i - 1];
+    if (gap < bestGap) {
+      bestGap = gap;
+      best = i;
+    }
+  }
+  e[best - 1] = Math.max(e[best - 1], e[best + 1]);
+  e.splice(best, 2);
+}
