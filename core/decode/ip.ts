@@ -1,6 +1,6 @@
 import { ipv4At, ipv6At } from '../net/address.js';
 import { IPPROTO_DECODERS } from './dispatch.js';
-import { u16, u32, type DecodedPacket } from './packet.js';
+import type { DecodedPacket } from './packet.js';
 
 /**
  * When a mirrored frame travels in an outer IPv4 datagram that was fragmented, only the first
@@ -23,7 +23,7 @@ export function decodeIPv4(p: DecodedPacket, buf: Uint8Array, off: number): void
   if (t !== null) t.layer('ip');
   const ihl = (vhl & 15) * 4;
   if (vhl >> 4 !== 4 || ihl < 20 || p.end - off < 20) return;
-  const total = u16(buf, off + 2);
+  const total = p.dv.getUint16(off + 2);
   const proto = buf[off + 9];
   if (t !== null) {
     t.field('ip.src', ipv4At(buf, off + 12));
@@ -37,8 +37,8 @@ export function decodeIPv4(p: DecodedPacket, buf: Uint8Array, off: number): void
   p.dstAddrOff = off + 16;
   p.ttl = buf[off + 8];
   p.ipProto = proto;
-  p.ipId = u16(buf, off + 4);
-  const frag = u16(buf, off + 6);
+  p.ipId = p.dv.getUint16(off + 4);
+  const frag = p.dv.getUint16(off + 6);
   p.moreFragments = (frag & 0x2000) !== 0;
   p.fragOffset = (frag & 0x1fff) * 8;
   if (total >= ihl) {
@@ -72,7 +72,7 @@ export function decodeIPv6(p: DecodedPacket, buf: Uint8Array, off: number): void
   p.ipId = 0;
   p.fragOffset = 0;
   p.moreFragments = false;
-  const payload = u16(buf, off + 4);
+  const payload = p.dv.getUint16(off + 4);
   if (payload > 0) {
     if (off + 40 + payload < p.end) p.end = off + 40 + payload;
     p.ipPayloadLen = payload;
@@ -127,10 +127,10 @@ export function decodeIPv6Routing(p: DecodedPacket, buf: Uint8Array, off: number
 export function decodeIPv6Fragment(p: DecodedPacket, buf: Uint8Array, off: number): void {
   if (p.trace !== null) p.trace.layer('ipv6.fraghdr');
   if (p.end - off < 8) return;
-  const fo = u16(buf, off + 2);
+  const fo = p.dv.getUint16(off + 2);
   p.fragOffset = fo & 0xfff8;
   p.moreFragments = (fo & 1) !== 0;
-  p.ipId = u32(buf, off + 4);
+  p.ipId = p.dv.getUint32(off + 4);
   if (p.fragOffset > 0) {
     if (p.ipPayloadLen >= 0) p.ipPayloadLen = Math.max(0, p.ipPayloadLen - 8);
     return;

@@ -1,6 +1,6 @@
 import { ETHERTYPE_DECODERS, GRE_PAYLOAD_DECODERS } from './dispatch.js';
 import { decodeIPv4, decodeIPv6 } from './ip.js';
-import { u16, u32, type DecodedPacket } from './packet.js';
+import type { DecodedPacket } from './packet.js';
 
 const ARPHRD_IPGRE = 778;
 const ARPHRD_NETLINK = 824;
@@ -21,9 +21,9 @@ function cookedPayload(p: DecodedPacket, buf: Uint8Array, off: number, hatype: n
 export function decodeCooked(p: DecodedPacket, buf: Uint8Array, off: number): void {
   if (p.trace !== null) p.trace.layer('sll');
   if (p.end - off < 16) return;
-  const hatype = u16(buf, off + 2);
-  if (u16(buf, off + 4) === 6) p.sllAddrOff = off + 6;
-  cookedPayload(p, buf, off + 16, hatype, u16(buf, off + 14));
+  const hatype = p.dv.getUint16(off + 2);
+  if (p.dv.getUint16(off + 4) === 6) p.sllAddrOff = off + 6;
+  cookedPayload(p, buf, off + 16, hatype, p.dv.getUint16(off + 14));
 }
 
 /** LINKTYPE_LINUX_SLL2 (276): 20-byte header, protocol first. */
@@ -31,7 +31,7 @@ export function decodeCooked2(p: DecodedPacket, buf: Uint8Array, off: number): v
   if (p.trace !== null) p.trace.layer('sll');
   if (p.end - off < 20) return;
   if (buf[off + 11] === 6) p.sllAddrOff = off + 12;
-  cookedPayload(p, buf, off + 20, u16(buf, off + 8), u16(buf, off));
+  cookedPayload(p, buf, off + 20, p.dv.getUint16(off + 8), p.dv.getUint16(off));
 }
 
 /** BSD address families seen in NULL/LOOP headers: 2 = IPv4; 10 (Linux), 24, 28, 30 = IPv6. */
@@ -44,7 +44,7 @@ function familyPayload(p: DecodedPacket, buf: Uint8Array, off: number, family: n
 export function decodeNull(p: DecodedPacket, buf: Uint8Array, off: number): void {
   if (p.trace !== null) p.trace.layer('null');
   if (p.end - off < 4) return;
-  let family = u32(buf, off);
+  let family = p.dv.getUint32(off);
   // Written in host order: a small number read big-endian has its upper half clear.
   if ((family & 0xffff0000) !== 0) family = buf[off] | (buf[off + 1] << 8) | (buf[off + 2] << 16) | (buf[off + 3] << 24);
   familyPayload(p, buf, off + 4, family >>> 0);
@@ -54,7 +54,7 @@ export function decodeNull(p: DecodedPacket, buf: Uint8Array, off: number): void
 export function decodeLoop(p: DecodedPacket, buf: Uint8Array, off: number): void {
   if (p.trace !== null) p.trace.layer('null');
   if (p.end - off < 4) return;
-  familyPayload(p, buf, off + 4, u32(buf, off));
+  familyPayload(p, buf, off + 4, p.dv.getUint32(off));
 }
 
 /** LINKTYPE_RAW (101): an IP packet; the version nibble tells which. */

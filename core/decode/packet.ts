@@ -32,6 +32,8 @@ export interface LayerTrace {
 
 export class DecodedPacket {
   buf: Uint8Array = new Uint8Array(0);
+  /** A DataView over `buf`: one load per 16/32-bit big-endian field. */
+  dv: DataView = new DataView(new ArrayBuffer(0));
   /** Start of the frame (the link-layer header) in `buf`. */
   frameOff = 0;
   /** End of the bytes decoders may read: captured end, narrowed to the IP datagram's end. */
@@ -106,7 +108,10 @@ export class DecodedPacket {
   trace: LayerTrace | null = null;
 
   reset(buf: Uint8Array, off: number, capLen: number, origLen: number): void {
-    this.buf = buf;
+    if (buf !== this.buf) {
+      this.buf = buf;
+      this.dv = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+    }
     this.frameOff = off;
     this.end = off + capLen;
     this.origLen = origLen;
@@ -148,11 +153,3 @@ export class DecodedPacket {
 
 /** A decoder for one layer: reads from `off` up to `p.end` and dispatches the next layer. */
 export type LayerDecoder = (p: DecodedPacket, buf: Uint8Array, off: number) => void;
-
-export function u16(buf: Uint8Array, off: number): number {
-  return (buf[off] << 8) | buf[off + 1];
-}
-
-export function u32(buf: Uint8Array, off: number): number {
-  return ((buf[off] << 24) | (buf[off + 1] << 16) | (buf[off + 2] << 8) | buf[off + 3]) >>> 0;
-}

@@ -1,4 +1,4 @@
-import { IPPROTO_TCP, IPPROTO_UDP, u16, u32, type DecodedPacket } from './packet.js';
+import { IPPROTO_TCP, IPPROTO_UDP, type DecodedPacket } from './packet.js';
 
 /** Ports need 4 captured bytes; flags and sequence numbers 14; a sliced header still counts. */
 export function decodeTcp(p: DecodedPacket, buf: Uint8Array, off: number): void {
@@ -7,16 +7,16 @@ export function decodeTcp(p: DecodedPacket, buf: Uint8Array, off: number): void 
   const avail = p.end - off;
   if (avail < 4) return;
   p.l4 = IPPROTO_TCP;
-  p.srcPort = u16(buf, off);
-  p.dstPort = u16(buf, off + 2);
+  p.srcPort = p.dv.getUint16(off);
+  p.dstPort = p.dv.getUint16(off + 2);
   if (t !== null) {
     t.field('tcp.srcport', String(p.srcPort));
     t.field('tcp.dstport', String(p.dstPort));
   }
   let headerLen = 20;
   if (avail >= 14) {
-    p.seq = u32(buf, off + 4);
-    p.ack = u32(buf, off + 8);
+    p.seq = p.dv.getUint32(off + 4);
+    p.ack = p.dv.getUint32(off + 8);
     headerLen = (buf[off + 12] >> 4) * 4;
     p.tcpFlags = buf[off + 13];
     p.tcpHeaderOk = headerLen >= 20;
@@ -26,13 +26,13 @@ export function decodeTcp(p: DecodedPacket, buf: Uint8Array, off: number): void 
   p.payloadLen = p.ipPayloadLen >= 0 ? Math.max(0, p.ipPayloadLen - headerLen) : -1;
 }
 
-export function decodeUdp(p: DecodedPacket, buf: Uint8Array, off: number): void {
+export function decodeUdp(p: DecodedPacket, _buf: Uint8Array, off: number): void {
   const t = p.trace;
   if (t !== null) t.layer('udp');
   if (p.end - off < 4) return;
   p.l4 = IPPROTO_UDP;
-  p.srcPort = u16(buf, off);
-  p.dstPort = u16(buf, off + 2);
+  p.srcPort = p.dv.getUint16(off);
+  p.dstPort = p.dv.getUint16(off + 2);
   if (t !== null) {
     t.field('udp.srcport', String(p.srcPort));
     t.field('udp.dstport', String(p.dstPort));

@@ -1,7 +1,7 @@
 import { decodeEthernet } from './ethernet.js';
 import { decodeIPv4 } from './ip.js';
 import { ETHERTYPE_DECODERS, GRE_PAYLOAD_DECODERS } from './dispatch.js';
-import { ENCAP_ERSPAN1, ENCAP_ERSPAN2, ENCAP_ERSPAN3, ENCAP_GRE, u16, u32, type DecodedPacket } from './packet.js';
+import { ENCAP_ERSPAN1, ENCAP_ERSPAN2, ENCAP_ERSPAN3, ENCAP_GRE, type DecodedPacket } from './packet.js';
 
 const GRE_CHECKSUM = 0x8000;
 const GRE_ROUTING = 0x4000;
@@ -14,14 +14,14 @@ export function decodeGre(p: DecodedPacket, buf: Uint8Array, off: number): void 
   const t = p.trace;
   if (t !== null) t.layer('gre');
   if (p.end - off < 4) return;
-  const flags = u16(buf, off);
-  const proto = u16(buf, off + 2);
+  const flags = p.dv.getUint16(off);
+  const proto = p.dv.getUint16(off + 2);
   if (t !== null) t.field('gre.proto', `0x${proto.toString(16).padStart(4, '0')}`);
   let len = 4;
   if ((flags & (GRE_CHECKSUM | GRE_ROUTING)) !== 0) len += 4;
   let key = -1;
   if ((flags & GRE_KEY) !== 0) {
-    if (p.end - off >= len + 4) key = u32(buf, off + len);
+    if (p.end - off >= len + 4) key = p.dv.getUint32(off + len);
     len += 4;
   }
   if ((flags & GRE_SEQUENCE) !== 0) len += 4;
@@ -86,9 +86,9 @@ export function decodeErspanI_II(p: DecodedPacket, buf: Uint8Array, off: number)
     return;
   }
   if (p.end - off < 8) return;
-  const session = u16(buf, off + 2) & 0x03ff;
+  const session = p.dv.getUint16(off + 2) & 0x03ff;
   if (t !== null) t.field('erspan.spanid', String(session));
-  const vlan = u16(buf, off) & 0x0fff;
+  const vlan = p.dv.getUint16(off) & 0x0fff;
   enterMirror(p, buf, ENCAP_ERSPAN2, session, off + 8);
   if (vlan !== 0) p.encapVlan = vlan;
 }
@@ -98,13 +98,13 @@ export function decodeErspanIII(p: DecodedPacket, buf: Uint8Array, off: number):
   const t = p.trace;
   if (t !== null) t.layer('erspan');
   if (p.end - off < 12) return;
-  const session = u16(buf, off + 2) & 0x03ff;
+  const session = p.dv.getUint16(off + 2) & 0x03ff;
   if (t !== null) t.field('erspan.spanid', String(session));
   const frameType = (buf[off + 10] >> 2) & 0x1f;
   const optional = (buf[off + 11] & 1) !== 0;
   // Frame type 0 is Ethernet; other types (IP, 802.11...) are not decoded (tshark shows data).
   if (frameType !== 0) return;
-  const vlan = u16(buf, off) & 0x0fff;
+  const vlan = p.dv.getUint16(off) & 0x0fff;
   enterMirror(p, buf, ENCAP_ERSPAN3, session, off + 12 + (optional ? 8 : 0));
   if (vlan !== 0) p.encapVlan = vlan;
 }

@@ -1,6 +1,6 @@
 import type { CaptureInterface, RecordSink } from '../capture/record-sink.js';
 import { linkDecoder } from '../decode/dispatch.js';
-import { DecodedPacket, u16, u32, type LayerDecoder, type LayerTrace } from '../decode/packet.js';
+import { DecodedPacket, type LayerDecoder, type LayerTrace } from '../decode/packet.js';
 import { ipv4FromWord, macFromParts } from '../net/address.js';
 import type { Flow } from './flow.js';
 import { FlowStore } from './flow-store.js';
@@ -203,14 +203,13 @@ export class CaptureAnalysis implements RecordSink {
   }
 
   private arp(p: DecodedPacket, frame: number, sec: number, nsec: number): void {
-    const buf = p.buf;
     const a = p.arpOff;
-    const mac = macFromParts(u16(buf, a + 8), u32(buf, a + 10));
+    const mac = macFromParts(p.dv.getUint16(a + 8), p.dv.getUint32(a + 10));
     if (p.arpEtherType === 0x8035) {
       if (this.rarp.length < MAX_RARP) this.rarp.push({ mac, frame, sec, nsec });
       return;
     }
-    const ip = u32(buf, a + 14);
+    const ip = p.dv.getUint32(a + 14);
     if (ip === 0) return; // ARP probe (RFC 5227): no sender address yet
     let sender = this.arpSenders.get(ip);
     if (sender === undefined) {

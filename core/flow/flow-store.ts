@@ -1,4 +1,4 @@
-import { ENCAP_NONE, TCP_ACK, TCP_FIN, TCP_RST, TCP_SYN, u16, u32, type DecodedPacket } from '../decode/packet.js';
+import { ENCAP_NONE, TCP_ACK, TCP_FIN, TCP_RST, TCP_SYN, type DecodedPacket } from '../decode/packet.js';
 import { ipv4At, ipv6At, macAt } from '../net/address.js';
 import type { Flow, FlowSide, MacPair } from './flow.js';
 import { Timeline } from './timeline.js';
@@ -35,13 +35,9 @@ const S_SEQ_BYTES = 16;
 const S_RETRANS = 17;
 const S_HEADER_CUT = 18;
 const S_UNTAGGED = 19;
-/** The side's first MAC pair, checked inline; the others live in FlowExtras. */
-const S_MAC_SRC_HI = 20;
-const S_MAC_SRC_LO = 21;
-const S_MAC_DST_HI = 22;
-const S_MAC_DST_LO = 23;
-const S_MAC_PACKETS = 24;
-const SIDE_FIELDS = 25;
+/** Packets carrying the side's first MAC pair (its 12 bytes are in FlowStore.macs). */
+const S_MAC_PACKETS = 20;
+const SIDE_FIELDS = 21;
 
 // Per-flow state: one row of FLOW_FIELDS doubles per flow.
 const F_PROTOCOL = 0;
@@ -109,6 +105,11 @@ export class FlowStore {
   private flow = new Float64Array(INITIAL_FLOWS * FLOW_FIELDS);
   /** Endpoint A's then B's four address words per flow. */
   private addresses = new Uint32Array(INITIAL_FLOWS * 8);
+  /**
+   * Per side, the destination and source MAC of its first MAC pair as the three 32-bit words of
+   * the Ethernet header's first 12 bytes: comparing a packet's pair is three loads.
+   */
+  private macs = new Uint32Array(INITIAL_FLOWS * 2 * 3);
   private readonly extras: FlowExtras[] = [];
 
   /** A new flow from its key words (see FlowTable); returns its index. */
@@ -190,18 +191,18 @@ export class FlowStore {
     S[s + S_LAST_FRAME] = frame;
     if (timed) F[b + F_LAST_TIMED_SEC] = sec;
 
-    const buf = p.buf;
     const m = p.macOff;
     if (m >= 0) {
-      const srcLo = u32(buf, m + 8);
-      const dstLo = u32(buf, m + 2);
-      const srcHi = u16(buf, m + 6);
-      const dstHi = u16(buf, m);
-      if (S[s + S_MAC_PACKETS] > 0 && S[s + S_MAC_SRC_LO] === srcLo && S[s + S_MAC_DST_LO] === dstLo && S[s + S_MAC_SRC_HI] === srcHi && S[s + S_MAC_DST_HI] === dstHi) {
-        S[s + S_MAC_PACKETS]++;
-      } else this.macPair(f, side, s, srcHi, srcLo, dstHi, dstLo, frame);
+      const dv = p.dv;
+      const w0 = dv.getUint32(m);
+      const w1 = dv.getUint32(m + 4);
+      const w2 = dv.getUint32(m + 8);
+      const x = 3 * (2 * f + side);
+      const M = this.macs;
+      if (M[x] === w0 && M[x + 1] === w1 && M[x + 2] === w2 && S[s + S_MAC_PACKETS] > 0) S[s + S_MAC_PACKETS]++;
+      else this.macPair(f, side, s, w1 & 0xffff, w2, w0 >>> 16, ((w0 & 0xffff) << 16 | w1 >>> 16) >>> 0, frame, w0, w1, w2);
     } else if (p.sllAddrOff >= 0) {
-      this.macPair(f, side, s, u16(buf, p.sllAddrOff), u32(buf, p.sllAddrOff + 2), -1, 0, frame);
+      this.macPair(f, side, s, p.dv.getUint16(p.sllAddrOff), p.dv.getUint32(p.sllAddrOff + 2), -1, 0, frame, 0, 0, 0);
     }
 
     if (p.vlanCount === 0 && p.encapVlan < 0) S[s + S_UNTAGGED]++;
@@ -219,10 +220,9 @@ export class FlowStore {
     if (p.l4HeaderCut) S[s + S_HEADER_CUT]++;
     if (p.tcpHeaderOk) this.tcp(b, s, fromA, p, payload, frame);
 
-    const extras = this.extras[f];
     if (F[b + F_SAMPLES] < SAMPLE_FRAMES) {
       F[b + F_SAMPLES]++;
-      extras.samples.push(frame);
+      this.extras[f].samples.push(frame);
     }
     // Bytes per second: counted in the flow's row until the second changes.
     if (sec === F[b + F_TL_SEC]) F[b + F_TL_BYTES_A + side] += len;
@@ -270,23 +270,27 @@ export class FlowStore {
     }
   }
 
-  private macPair(f: number, side: number, s: number, srcHi: number, srcLo: number, dstHi: number, dstLo: number, frame: number): void {
+  /**
+   * A MAC pair other than the side's first (or the first itself). `w0..w2` are the header's
+   * first 12 bytes as words, kept for the inline comparison of the first pair.
+   */
+  private macPair(f: number, side: number, s: number, srcHi: number, srcLo: number, dstHi: number, dstLo: number, frame: number, w0: number, w1: number, w2: number): void {
     const S = this.side;
+    const pairs = this.extras[f].macPairs[side];
     if (S[s + S_MAC_PACKETS] === 0) {
-      S[s + S_MAC_SRC_HI] = srcHi;
-      S[s + S_MAC_SRC_LO] = srcLo;
-      S[s + S_MAC_DST_HI] = dstHi;
-      S[s + S_MAC_DST_LO] = dstLo;
+      const x = 3 * (2 * f + side);
+      this.macs[x] = w0;
+      this.macs[x + 1] = w1;
+      this.macs[x + 2] = w2;
       S[s + S_MAC_PACKETS] = 1;
-      this.extras[f].macPairs[side].push({ srcHi, srcLo, dstHi, dstLo, packets: 0, firstFrame: frame });
+      pairs.push({ srcHi, srcLo, dstHi, dstLo, packets: 0, firstFrame: frame });
       return;
     }
-    if (S[s + S_MAC_SRC_LO] === srcLo && S[s + S_MAC_DST_LO] === dstLo && S[s + S_MAC_SRC_HI] === srcHi && S[s + S_MAC_DST_HI] === dstHi) {
+    const first = pairs[0];
+    if (first.srcLo === srcLo && first.dstLo === dstLo && first.srcHi === srcHi && first.dstHi === dstHi) {
       S[s + S_MAC_PACKETS]++;
       return;
     }
-    const extras = this.extras[f];
-    const pairs = extras.macPairs[side];
     for (let i = 1; i < pairs.length; i++) {
       const q = pairs[i];
       if (q.srcLo === srcLo && q.dstLo === dstLo && q.srcHi === srcHi && q.dstHi === dstHi) {
@@ -294,6 +298,7 @@ export class FlowStore {
         return;
       }
     }
+    const extras = this.extras[f];
     if (pairs.length === MAX_MAC_PAIRS) extras.macOverflow[side]++;
     else pairs.push({ srcHi, srcLo, dstHi, dstLo, packets: 1, firstFrame: frame });
   }
@@ -363,6 +368,9 @@ export class FlowStore {
     const addresses = new Uint32Array(this.capacity * 8);
     addresses.set(this.addresses);
     this.addresses = addresses;
+    const macs = new Uint32Array(this.capacity * 2 * 3);
+    macs.set(this.macs);
+    this.macs = macs;
   }
 
   /** A snapshot of flow `f` for reports (pending per-second bytes are flushed first). */

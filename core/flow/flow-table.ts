@@ -1,4 +1,4 @@
-import { IPPROTO_TCP, u32, type DecodedPacket } from '../decode/packet.js';
+import { IPPROTO_TCP, TCP_SYN, type DecodedPacket } from '../decode/packet.js';
 import type { FlowStore } from './flow-store.js';
 
 /**
@@ -33,37 +33,49 @@ export class FlowTable {
     const k = this.key;
     const fromA = canonicalKey(p, k);
     this.fromA = fromA;
-    const store = this.store;
+    const k0 = k[0];
+    const k1 = k[1];
+    const k2 = k[2];
+    const k3 = k[3];
+    const v4 = p.ipVersion === 4;
+    let h = mix(mix(mix(mix(HASH_SEED, k0), k1), k2), k3);
+    if (!v4) for (let i = IPV4_KEY_WORDS; i < KEY_WORDS; i++) h = mix(h, k[i]);
     const mask = this.slots.length - 1;
-    const words = p.ipVersion === 4 ? IPV4_KEY_WORDS : KEY_WORDS;
-    let h = hashKey(k, words) & mask;
+    const slots = this.slots;
+    const keys = this.keys;
+    let slot = finish(h) & mask;
     for (;;) {
-      const entry = this.slots[h];
+      const entry = slots[slot];
       if (entry === 0) break;
-      if (this.sameKey(h, k, words)) {
+      const o = slot * KEY_WORDS;
+      if (keys[o] === k0 && keys[o + 1] === k1 && keys[o + 2] === k2 && keys[o + 3] === k3 && (v4 || this.sameTail(o, k))) {
         const f = entry - 1;
-        const ended =
-          p.l4 === IPPROTO_TCP
-            ? store.reusedBy(f, p)
-            : timed && store.lastTimedSec(f) >= 0 && sec - store.lastTimedSec(f) > UDP_IDLE_TIMEOUT_SECONDS;
-        if (!ended) return f;
-        const next = store.create(k, sec, nsec, frame, recordOffset, fromA);
-        this.slots[h] = next + 1;
+        if (!this.ended(f, p, sec, timed)) return f;
+        const next = this.store.create(k, sec, nsec, frame, recordOffset, fromA);
+        slots[slot] = next + 1;
         return next;
       }
-      h = (h + 1) & mask;
+      slot = (slot + 1) & mask;
     }
-    const f = store.create(k, sec, nsec, frame, recordOffset, fromA);
-    this.slots[h] = f + 1;
-    this.keys.set(k, h * KEY_WORDS);
-    if (++this.used * 2 > this.slots.length) this.grow();
+    const f = this.store.create(k, sec, nsec, frame, recordOffset, fromA);
+    slots[slot] = f + 1;
+    keys.set(k, slot * KEY_WORDS);
+    if (++this.used * 2 > slots.length) this.grow();
     return f;
   }
 
-  private sameKey(slot: number, k: Uint32Array, words: number): boolean {
+  /** Has flow `f` ended before this packet: TCP port reuse after FIN/RST, or a UDP silence? */
+  private ended(f: number, p: DecodedPacket, sec: number, timed: boolean): boolean {
+    if (p.l4 === IPPROTO_TCP) return (p.tcpFlags & TCP_SYN) !== 0 && this.store.reusedBy(f, p);
+    if (!timed) return false;
+    const last = this.store.lastTimedSec(f);
+    return last >= 0 && sec - last > UDP_IDLE_TIMEOUT_SECONDS;
+  }
+
+  /** The IPv6 address words beyond the first four. */
+  private sameTail(o: number, k: Uint32Array): boolean {
     const keys = this.keys;
-    const o = slot * KEY_WORDS;
-    for (let i = 0; i < words; i++) if (keys[o + i] !== k[i]) return false;
+    for (let i = IPV4_KEY_WORDS; i < KEY_WORDS; i++) if (keys[o + i] !== k[i]) return false;
     return true;
   }
 
@@ -89,21 +101,20 @@ export class FlowTable {
  * endpoint A (the lower address, then the lower port).
  */
 function canonicalKey(p: DecodedPacket, k: Uint32Array): boolean {
-  const buf = p.buf;
   const so = p.srcAddrOff;
   const dOff = p.dstAddrOff;
   const sp = p.srcPort;
   const dp = p.dstPort;
   let s1 = 0, s2 = 0, s3 = 0, d1 = 0, d2 = 0, d3 = 0;
-  const s0 = u32(buf, so);
-  const d0 = u32(buf, dOff);
+  const s0 = p.dv.getUint32(so);
+  const d0 = p.dv.getUint32(dOff);
   if (p.ipVersion === 6) {
-    s1 = u32(buf, so + 4);
-    s2 = u32(buf, so + 8);
-    s3 = u32(buf, so + 12);
-    d1 = u32(buf, dOff + 4);
-    d2 = u32(buf, dOff + 8);
-    d3 = u32(buf, dOff + 12);
+    s1 = p.dv.getUint32(so + 4);
+    s2 = p.dv.getUint32(so + 8);
+    s3 = p.dv.getUint32(so + 12);
+    d1 = p.dv.getUint32(dOff + 4);
+    d2 = p.dv.getUint32(dOff + 8);
+    d3 = p.dv.getUint32(dOff + 12);
   }
   let fromA: boolean;
   if (s0 !== d0) fromA = s0 < d0;
@@ -136,16 +147,25 @@ function canonicalKey(p: DecodedPacket, k: Uint32Array): boolean {
   return fromA;
 }
 
-/** Murmur3-style mixing of the first `words` key words. */
-export function hashKey(k: ArrayLike<number>, words: number): number {
-  let h = 0x9e3779b9;
-  for (let i = 0; i < words; i++) {
-    h = Math.imul(h ^ k[i], 0xcc9e2d51);
-    h = (h << 15) | (h >>> 17);
-  }
+const HASH_SEED = 0x9e3779b9;
+
+/** One Murmur3-style mixing round. */
+function mix(h: number, w: number): number {
+  h = Math.imul(h ^ w, 0xcc9e2d51);
+  return (h << 15) | (h >>> 17);
+}
+
+function finish(h: number): number {
   h ^= h >>> 16;
   h = Math.imul(h, 0x85ebca6b);
   h ^= h >>> 13;
   h = Math.imul(h, 0xc2b2ae35);
   return (h ^ (h >>> 16)) >>> 0;
+}
+
+/** Hash of the first `words` key words (the same rounds `lookup` does inline). */
+export function hashKey(k: ArrayLike<number>, words: number): number {
+  let h = HASH_SEED;
+  for (let i = 0; i < words; i++) h = mix(h, k[i]);
+  return finish(h);
 }

@@ -1,4 +1,4 @@
-import { u32, type DecodedPacket } from '../decode/packet.js';
+import type { DecodedPacket } from '../decode/packet.js';
 import { hashKey } from './flow-table.js';
 
 const SLOTS = 4096;
@@ -50,14 +50,14 @@ export class FragmentTracker {
     k[0] = (p.ipVersion << 8) | (p.ipVersion === 4 ? buf[ip + 9] : 0);
     k[1] = p.ipId;
     if (p.ipVersion === 4) {
-      k[2] = u32(buf, ip + 12);
+      k[2] = p.dv.getUint32(ip + 12);
       k[3] = k[4] = k[5] = 0;
-      k[6] = u32(buf, ip + 16);
+      k[6] = p.dv.getUint32(ip + 16);
       k[7] = k[8] = k[9] = 0;
     } else {
       for (let i = 0; i < 4; i++) {
-        k[2 + i] = u32(buf, ip + 8 + 4 * i);
-        k[6 + i] = u32(buf, ip + 24 + 4 * i);
+        k[2 + i] = p.dv.getUint32(ip + 8 + 4 * i);
+        k[6 + i] = p.dv.getUint32(ip + 24 + 4 * i);
       }
     }
     return hashKey(k, KEY_WORDS) & (SLOTS - 1);

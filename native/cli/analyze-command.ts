@@ -9,7 +9,7 @@ export async function runAnalyze(args: string[]): Promise<number> {
   const { values, positionals } = parseCommandArgs(args, {
     json: { type: 'string' },
     'no-progress': { type: 'boolean' },
-    'no-hash': { type: 'boolean' },
+    hash: { type: 'boolean' },
   });
   if (positionals.length === 0) throw new UsageError('analyze needs at least one capture file (or - for standard input)');
   if (positionals.filter((p) => p === '-').length > 1) throw new UsageError('standard input (-) can be read only once');
@@ -19,7 +19,7 @@ export async function runAnalyze(args: string[]): Promise<number> {
   try {
     report = await analyzeCaptures({
       captures: positionals,
-      hash: !values['no-hash'],
+      hash: values.hash ?? false,
       onProgress: progress ? (p) => progress.update(p) : undefined,
     });
   } finally {

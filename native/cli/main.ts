@@ -4,7 +4,7 @@ import { runAnalyze } from './analyze-command.js';
 import { runGenerate } from './generate-command.js';
 
 const USAGE = `usage:
-  vmkscope analyze <capture>... [--json FILE|-] [--no-progress] [--no-hash]
+  vmkscope analyze <capture>... [--json FILE|-] [--hash] [--no-progress]
   vmkscope generate [--scenario NAME] [--packets N | --bytes N] [--format pcap|pcapng]
                     [--ns] [--big-endian] [--gzip] [--vlan] [--erspan 1|2|3] [--seed N] [-o FILE|-]
 
