@@ -1,4 +1,4 @@
-import { CaptureFormatError } from '../errors.js';
+import { CaptureFormatError } from '../contract/errors.js';
 import { MAX_RECORD_BYTES, type CaptureInterface, type RecordParser, type RecordSink } from './record-sink.js';
 
 /** Classic pcap magics, read as a little-endian u32 from the first four bytes. */

@@ -1,27 +1,10 @@
+import type { FlowClass } from '../contract/report.js';
+
 /**
  * Service ports that matter for telling vSphere traffic apart (vsphere-traffic.md section 2,
  * from the ESXi firewall tables of the vSphere Security guides). The port table is also what
  * decides which end of a flow is the server when no SYN was captured.
  */
-
-export const FLOW_CLASSES = [
-  'vmotion',
-  'nfc',
-  'udt-data',
-  'udt-control',
-  'heartbeat',
-  'management',
-  'vsan',
-  'nfs',
-  'iscsi',
-  'nvme-tcp',
-  'ft',
-  'ha',
-  'replication',
-  'other',
-] as const;
-export type FlowClass = (typeof FLOW_CLASSES)[number];
-
 export const TCP_SERVICE_PORTS: ReadonlyMap<number, FlowClass> = new Map<number, FlowClass>([
   [8000, 'vmotion'], // vMotion protocol; also UDT data in vSphere 8
   [902, 'nfc'], // NFC / vmauthd; UDT control in vSphere 8

@@ -1,7 +1,7 @@
 import { LINKTYPE_NAMES } from '../decode/dispatch.js';
 import type { CaptureAnalysis } from '../flow/capture-analysis.js';
 import { flowRecord } from './flow-records.js';
-import { SCHEMA_VERSION, type AnalysisReport, type CaptureRecord, type FlowRecord, type ToolInfo } from './model.js';
+import { SCHEMA_VERSION, type AnalysisReport, type CaptureRecord, type FlowRecord, type ToolInfo } from '../contract/report.js';
 import { isoTime } from './time.js';
 
 /** One capture after its pass: what the reader learnt plus the file facts the source knows. */

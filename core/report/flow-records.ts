@@ -2,7 +2,7 @@ import { classByPort, servicePorts } from '../classify/ports.js';
 import { ENCAP_ERSPAN1, ENCAP_ERSPAN2, ENCAP_ERSPAN3, ENCAP_NONE, IPPROTO_TCP } from '../decode/packet.js';
 import type { Flow, FlowSide } from '../flow/flow.js';
 import { ipv4FromWord, ipv6FromWords, macFromParts } from '../net/address.js';
-import type { ClientBasis, DirectionRecord, EncapsulationRecord, FlowRecord, MacPairRecord } from './model.js';
+import type { ClientBasis, DirectionRecord, EncapsulationRecord, FlowRecord, MacPairRecord } from '../contract/report.js';
 import { isoTime, secondsBetween } from './time.js';
 
 const TCP_FLAG_NAMES = ['FIN', 'SYN', 'RST', 'PSH', 'ACK', 'URG', 'ECE', 'CWR'];

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
-import { UsageError } from '../../core/errors.js';
-import { analyzeCaptures } from '../engine/analyze.js';
+import { UsageError } from '../../core/contract/errors.js';
+import { Engine } from '../engine/engine.js';
 import { parseCommandArgs } from './args.js';
 import { ProgressLine } from './progress.js';
 import { summaryText } from './summary.js';
@@ -15,13 +15,11 @@ export async function runAnalyze(args: string[]): Promise<number> {
   if (positionals.filter((p) => p === '-').length > 1) throw new UsageError('standard input (-) can be read only once');
   const jsonToStdout = values.json === '-';
   const progress = !values['no-progress'] && process.stderr.isTTY ? new ProgressLine(process.stderr) : null;
+  const engine = new Engine();
+  if (progress) engine.on('progress', (p) => progress.update(p));
   let report;
   try {
-    report = await analyzeCaptures({
-      captures: positionals,
-      hash: values.hash ?? false,
-      onProgress: progress ? (p) => progress.update(p) : undefined,
-    });
+    report = await engine.analyze({ captures: positionals, hash: values.hash ?? false });
   } finally {
     progress?.done();
   }

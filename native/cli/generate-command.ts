@@ -1,4 +1,4 @@
-import { UsageError } from '../../core/errors.js';
+import { UsageError } from '../../core/contract/errors.js';
 import { SCENARIOS, type ScenarioName } from '../../core/synth/scenario.js';
 import { writeGeneratedCapture } from '../synth/write-capture.js';
 import { parseCommandArgs } from './args.js';

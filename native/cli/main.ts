@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-import { CaptureInputError, UsageError } from '../../core/errors.js';
+import { CaptureInputError, UsageError } from '../../core/contract/errors.js';
 import { runAnalyze } from './analyze-command.js';
 import { runGenerate } from './generate-command.js';
 

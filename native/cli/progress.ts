@@ -1,4 +1,4 @@
-import type { AnalyzeProgress } from '../engine/analyze.js';
+import type { AnalyzeProgress } from '../../core/contract/engine-api.js';
 import { humanBytes, humanDuration, humanRate } from './text.js';
 
 const REDRAW_MS = 200;

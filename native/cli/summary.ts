@@ -1,4 +1,4 @@
-import type { AnalysisReport, FlowRecord } from '../../core/report/model.js';
+import type { AnalysisReport, FlowRecord } from '../../core/contract/report.js';
 import { humanBytes, humanDuration, table, thousands } from './text.js';
 
 const TOP_FLOWS = 25;

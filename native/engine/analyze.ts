@@ -1,17 +1,9 @@
 import { CaptureAnalysis } from '../../core/flow/capture-analysis.js';
 import { buildReport, type AnalyzedCapture } from '../../core/report/build.js';
-import type { AnalysisReport } from '../../core/report/model.js';
-import { readCapture, type ReadProgress } from '../sources/capture-reader.js';
+import type { AnalyzeProgress } from '../../core/contract/engine-api.js';
+import type { AnalysisReport } from '../../core/contract/report.js';
+import { readCapture } from '../sources/capture-reader.js';
 import { toolInfo } from './tool-info.js';
-
-export interface AnalyzeProgress extends ReadProgress {
-  /** Index of the capture being read, and how many there are. */
-  capture: number;
-  captures: number;
-  file: string;
-  /** Frames read so far in this capture. */
-  frames: number;
-}
 
 export interface AnalyzeOptions {
   captures: string[];

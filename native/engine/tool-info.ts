@@ -1,5 +1,5 @@
 import fs from 'node:fs';
-import type { ToolInfo } from '../../core/report/model.js';
+import type { ToolInfo } from '../../core/contract/report.js';
 
 /** Name and version from package.json, which sits two folders above dist/native/engine. */
 export function toolInfo(): ToolInfo {

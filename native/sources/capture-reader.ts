@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import { createGunzip } from 'node:zlib';
 import type { RecordParser, RecordSink } from '../../core/capture/record-sink.js';
 import { createParser, sniffContainer } from '../../core/capture/sniff.js';
-import { CaptureFormatError, CaptureInputError } from '../../core/errors.js';
+import { CaptureFormatError, CaptureInputError } from '../../core/contract/errors.js';
 import { ChunkHasher } from './chunk-hasher.js';
 
 /**

@@ -8,7 +8,7 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import { describe, test } from 'node:test';
-import { CaptureInputError } from '../../core/errors.js';
+import { CaptureInputError } from '../../core/contract/errors.js';
 import { addressText } from '../../core/report/flow-records.js';
 import { readCapture } from '../../native/sources/capture-reader.js';
 import { corpusEntries, list, readTsv, supportedPrefix, type CorpusEntry, type TsharkRow } from '../helpers/corpus.js';

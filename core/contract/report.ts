@@ -3,9 +3,26 @@
  * renamed or removed without bumping the schema version; additions are documented in
  * docs/report.md.
  */
-import type { FlowClass } from '../classify/ports.js';
-
 export const SCHEMA_VERSION = 1;
+
+/** Flow classes (report contract). */
+export const FLOW_CLASSES = [
+  'vmotion',
+  'nfc',
+  'udt-data',
+  'udt-control',
+  'heartbeat',
+  'management',
+  'vsan',
+  'nfs',
+  'iscsi',
+  'nvme-tcp',
+  'ft',
+  'ha',
+  'replication',
+  'other',
+] as const;
+export type FlowClass = (typeof FLOW_CLASSES)[number];
 
 export interface ToolInfo {
   name: 'vmkscope';
