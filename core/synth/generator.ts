@@ -126,7 +126,12 @@ class ActivityQueue {
  */
 export class CaptureGenerator {
   packets = 0;
+  /** Bytes of capture file written. */
   bytes = 0;
+  /** Sum of the records' original lengths (Wireshark frame.len). */
+  frameBytes = 0;
+  /** Sum of the mirrored frames' lengths: what vmkscope charges to flows for ERSPAN copies. */
+  innerFrameBytes = 0;
   /** Packets the simulated capture missed (--loss). */
   lost = 0;
   private readonly o: GeneratorOptions;
@@ -264,6 +269,8 @@ export class CaptureGenerator {
       this.wrapErspan(out, off + hdr, frameLen, pkt);
       wireLen += outerLen;
     }
+    this.frameBytes += wireLen;
+    this.innerFrameBytes += frameLen;
     const capLen = this.o.snaplen > 0 ? Math.min(wireLen, this.o.snaplen) : wireLen;
     const at = pkt.at;
     const sec = GENERATED_START_SEC + Math.floor(at / 1e9);

@@ -6,7 +6,11 @@ import { CORPUS } from './paths.js';
 export type TsharkRow = Record<string, string>;
 
 export function readTsv(file: string): TsharkRow[] {
-  const lines = fs.readFileSync(file, 'utf8').split('\n').filter((l) => l.length > 0);
+  return parseTsv(fs.readFileSync(file, 'utf8'));
+}
+
+export function parseTsv(text: string): TsharkRow[] {
+  const lines = text.split('\n').filter((l) => l.length > 0);
   const header = lines[0].split('\t');
   return lines.slice(1).map((line) => {
     const cells = line.split('\t');
