@@ -1,8 +1,8 @@
-import fs from 'node:fs';
 import { createGunzip } from 'node:zlib';
 import type { RecordParser, RecordSink } from '../../core/capture/record-sink.js';
 import { createParser, sniffContainer } from '../../core/capture/sniff.js';
 import { CaptureFormatError, CaptureInputError } from '../../core/contract/errors.js';
+import { openSource, describeSystemError, type ByteSource } from './byte-source.js';
 import { ChunkHasher } from './chunk-hasher.js';
 
 /**
@@ -48,42 +48,17 @@ function pageAlignedBuffer(bytes: number): Uint8Array {
   return new Uint8Array(new WebAssembly.Memory({ initial: pages, maximum: pages }).buffer);
 }
 
-/** read(2) in the thread pool; `position` null reads on from the current offset (pipes). */
-function readInto(fd: number, buf: Uint8Array, off: number, len: number, position: number | null): Promise<number> {
-  return new Promise((resolve, reject) => {
-    fs.read(fd, buf, off, len, position, (err, n) => (err ? reject(err) : resolve(n)));
-  });
-}
-
-function describeSystemError(err: unknown): string {
-  const e = err as NodeJS.ErrnoException;
-  if (e.code === 'ENOENT') return 'no such file';
-  if (e.code === 'EACCES') return 'permission denied';
-  if (e.code === 'EISDIR') return 'is a directory, not a capture file';
-  return e.message ?? String(err);
-}
-
 /**
  * Stream one capture (a file path, or `-` for standard input) through its container parser into
  * `sink`, in constant memory. The format is found from the bytes. Throws CaptureInputError
  * naming the file and byte offset when the input cannot be read.
  */
 export async function readCapture(path: string, makeSink: (format: 'pcap' | 'pcapng') => RecordSink, options: ReadOptions): Promise<CaptureFileFacts> {
-  const stdin = path === '-';
-  let fd: number;
+  const source = openSource(path);
   try {
-    fd = stdin ? 0 : fs.openSync(path, 'r');
-  } catch (err) {
-    throw new CaptureInputError(path, -1, `cannot open: ${describeSystemError(err)}`);
-  }
-  try {
-    const stat = fs.fstatSync(fd);
-    if (stat.isDirectory()) throw new CaptureInputError(path, -1, 'is a directory, not a capture file');
-    if (stdin && process.stdin.isTTY) throw new CaptureInputError(path, -1, 'standard input is a terminal: pipe a capture into it');
-    const reader = new StreamReader(fd, path, stat.isFile() ? stat.size : null, options);
-    return await reader.run(makeSink);
+    return await new StreamReader(source, path, options).run(makeSink);
   } finally {
-    if (!stdin) fs.closeSync(fd);
+    source.close();
   }
 }
 
@@ -92,12 +67,14 @@ class StreamReader {
   private readonly hasher: ChunkHasher | null;
   private bytesRead = 0;
 
+  private readonly size: number | null;
+
   constructor(
-    private readonly fd: number,
+    private readonly source: ByteSource,
     private readonly path: string,
-    private readonly size: number | null,
     private readonly options: ReadOptions,
   ) {
+    this.size = source.size;
     this.hasher = options.hash ? new ChunkHasher() : null;
   }
 
@@ -126,9 +103,7 @@ class StreamReader {
   private async read(buf: Uint8Array, off: number): Promise<number> {
     let n: number;
     try {
-      // Regular files are read at explicit offsets, so a read still queued when an error ends
-      // the pass cannot move the offset of a file that later reuses the descriptor number.
-      n = await readInto(this.fd, buf, off, CHUNK_BYTES, this.size === null ? null : this.bytesRead);
+      n = await this.source.read(buf, off, CHUNK_BYTES);
     } catch (err) {
       throw new CaptureInputError(this.path, this.bytesRead, `read failed: ${describeSystemError(err)}`);
     }
