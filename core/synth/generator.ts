@@ -23,6 +23,7 @@ export interface GeneratorOptions {
   seed: number;
   hosts: number;
   scale: number;
+  flows: number;
 }
 
 export const DEFAULT_GENERATOR_OPTIONS: GeneratorOptions = {
@@ -37,6 +38,7 @@ export const DEFAULT_GENERATOR_OPTIONS: GeneratorOptions = {
   seed: 1,
   hosts: 4,
   scale: 1,
+  flows: 1024,
 };
 
 /** 2026-01-15T10:00:00Z: generated captures start here. */

@@ -13,6 +13,8 @@ export interface ScenarioOptions {
   hosts: number;
   /** Multiplies transfer sizes: 1 = realistic migrations of hundreds of MB to GB. */
   scale: number;
+  /** Connections of the small-packets scenario. */
+  flows: number;
 }
 
 const MS = 1e6;
@@ -165,11 +167,12 @@ function esxiMix(o: ScenarioOptions): Activity[] {
 
 /**
  * Minimum-size frames for packet-rate benchmarks: 64-byte frames (20-byte TCP header, 10 bytes
- * of payload) round-robin over 1024 connections between vMotion vmks, 200 ns apart.
+ * of payload) round-robin over `flows` connections (1024 by default) between vMotion vmks,
+ * 200 ns apart.
  */
 function* smallPackets(o: ScenarioOptions): Activity {
   const hosts = buildHosts(Math.max(2, o.hosts));
-  const flows = 1024;
+  const flows = Math.max(1, o.flows);
   const pairs: { c2s: PacketTemplate; s2c: PacketTemplate; cseq: number; sseq: number }[] = [];
   const rng = new Prng(o.seed);
   for (let f = 0; f < flows; f++) {

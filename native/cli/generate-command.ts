@@ -27,6 +27,7 @@ export async function runGenerate(args: string[]): Promise<number> {
     seed: { type: 'string' },
     hosts: { type: 'string' },
     scale: { type: 'string' },
+    flows: { type: 'string' },
     output: { type: 'string', short: 'o' },
   });
   if (positionals.length > 0) throw new UsageError(`generate takes no positional arguments (got "${positionals[0]}")`);
@@ -54,6 +55,7 @@ export async function runGenerate(args: string[]): Promise<number> {
       seed: values.seed === undefined ? 1 : parseCount(values.seed, '--seed'),
       hosts: values.hosts === undefined ? 4 : parseCount(values.hosts, '--hosts'),
       scale: values.scale === undefined ? 1 : Number(values.scale),
+      flows: values.flows === undefined ? 1024 : parseCount(values.flows, '--flows'),
     },
     output,
     values.gzip ?? false,

@@ -5,8 +5,9 @@ import { runGenerate } from './generate-command.js';
 
 const USAGE = `usage:
   vmkscope analyze <capture>... [--json FILE|-] [--hash] [--no-progress]
-  vmkscope generate [--scenario NAME] [--packets N | --bytes N] [--format pcap|pcapng]
-                    [--ns] [--big-endian] [--gzip] [--vlan] [--erspan 1|2|3] [--seed N] [-o FILE|-]
+  vmkscope generate [--scenario esxi-mix|small-packets] (--packets N | --bytes N) [-o FILE|-]
+                    [--format pcap|pcapng] [--ns] [--big-endian] [--gzip] [--vlan] [--erspan 1|2|3]
+                    [--snaplen N] [--loss FRACTION] [--seed N] [--hosts N] [--scale X] [--flows N]
 
 A capture is pcap (µs or ns, either byte order), pcapng, or either one gzip-compressed;
 the format is found from the bytes. "-" reads standard input.
