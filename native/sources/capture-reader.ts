@@ -3,7 +3,7 @@ import type { RecordParser, RecordSink } from '../../core/capture/record-sink.js
 import { createParser, sniffContainer } from '../../core/capture/sniff.js';
 import { CaptureFormatError, CaptureInputError } from '../../core/contract/errors.js';
 import { openSource, describeSystemError, type ByteSource } from './byte-source.js';
-import { ChunkHasher } from './chunk-hasher.js';
+import { InlineHasher, WorkerHasher, type ChunkHasher } from './chunk-hasher.js';
 
 /**
  * Bytes read per read(2) call. Large enough that per-call costs vanish, small enough to stay in
@@ -43,10 +43,13 @@ export interface ReadOptions {
  * (where Buffer.allocUnsafe's pool puts it) measured several times slower on this CPU.
  * WebAssembly.Memory hands out page-aligned ArrayBuffers.
  */
-function pageAlignedBuffer(bytes: number): Uint8Array {
+function pageAlignedBuffer(bytes: number, shared: boolean): Uint8Array {
   const pages = Math.ceil(bytes / WASM_PAGE);
-  return new Uint8Array(new WebAssembly.Memory({ initial: pages, maximum: pages }).buffer);
+  return new Uint8Array(new WebAssembly.Memory({ initial: pages, maximum: pages, shared }).buffer);
 }
+
+/** Below this size a hash worker's start-up costs more than hashing on the main thread. */
+const WORKER_HASH_MIN_BYTES = 64 * 1024 * 1024;
 
 /**
  * Stream one capture (a file path, or `-` for standard input) through its container parser into
@@ -63,8 +66,10 @@ export async function readCapture(path: string, makeSink: (format: 'pcap' | 'pca
 }
 
 class StreamReader {
-  private readonly slots = [pageAlignedBuffer(HEAD_BYTES + CHUNK_BYTES), pageAlignedBuffer(HEAD_BYTES + CHUNK_BYTES)];
+  private readonly slots: Uint8Array[];
   private readonly hasher: ChunkHasher | null;
+  /** Hashing still reading a buffer: it must finish before the buffer is read into again. */
+  private readonly hashing = new Map<Uint8Array, Promise<void>>();
   private bytesRead = 0;
 
   private readonly size: number | null;
@@ -75,10 +80,21 @@ class StreamReader {
     private readonly options: ReadOptions,
   ) {
     this.size = source.size;
-    this.hasher = options.hash ? new ChunkHasher() : null;
+    const worker = options.hash && (this.size === null || this.size >= WORKER_HASH_MIN_BYTES);
+    this.hasher = !options.hash ? null : worker ? new WorkerHasher() : new InlineHasher();
+    // The hash worker reads the chunks where they lie, so they are shared memory.
+    this.slots = [pageAlignedBuffer(HEAD_BYTES + CHUNK_BYTES, worker), pageAlignedBuffer(HEAD_BYTES + CHUNK_BYTES, worker)];
   }
 
   async run(makeSink: (format: 'pcap' | 'pcapng') => RecordSink): Promise<CaptureFileFacts> {
+    try {
+      return await this.pass(makeSink);
+    } finally {
+      this.hasher?.close();
+    }
+  }
+
+  private async pass(makeSink: (format: 'pcap' | 'pcapng') => RecordSink): Promise<CaptureFileFacts> {
     const first = this.slots[0];
     const n = await this.read(first, HEAD_BYTES);
     if (n === 0) throw new CaptureInputError(this.path, 0, 'empty input (0 bytes): not a capture');
@@ -101,6 +117,7 @@ class StreamReader {
   }
 
   private async read(buf: Uint8Array, off: number): Promise<number> {
+    await this.hashing.get(buf);
     let n: number;
     try {
       n = await this.source.read(buf, off, CHUNK_BYTES);
@@ -108,7 +125,7 @@ class StreamReader {
       throw new CaptureInputError(this.path, this.bytesRead, `read failed: ${describeSystemError(err)}`);
     }
     if (n > 0) {
-      this.hasher?.update(buf, off, off + n);
+      if (this.hasher) this.hashing.set(buf, this.hasher.update(buf, off, off + n));
       this.bytesRead += n;
       this.options.onProgress?.({ bytesRead: this.bytesRead, totalBytes: this.size });
     }
