@@ -101,18 +101,23 @@ function esxiMix(o: ScenarioOptions): Activity[] {
         const h = hosts.length;
         const src = hosts[n % h];
         const dst = hosts[(n + 1 + (Math.floor(n / h) % (h - 1))) % h];
+        // 7.0U2+ auto-tunes 2-4 streams per vmk pair; they share the memory unevenly.
         const streams = rng.int(2, 4);
         const total = mb(rng.int(400, 1600));
-        const rate = 9e9;
+        let longest = 0;
         for (let s = 0; s < streams; s++) {
+          const bytes = Math.ceil((total / streams) * (0.85 + 0.3 * rng.next()));
+          const rate = 8e9 + 1.5e9 * rng.next();
+          const start = t + s * 20e3;
           const { c2s, s2c } = templates(vmkSide(src, 'vmotion', ports.take()), vmkSide(dst, 'vmotion', 8000), 'tcp', o.vlan);
           const spawn: Spawn = {
-            at: t + s * 20e3,
-            spawn: tcpSession({ c2s, s2c, start: t + s * 20e3, mss: mssFor(9000), bitsPerSecond: rate, rttNs: RTT_NS, turns: [{ from: 'client', bytes: Math.ceil(total / streams) }], ackEvery: 2, clientIsn: isn(), serverIsn: isn() }),
+            at: start,
+            spawn: tcpSession({ c2s, s2c, start, mss: mssFor(9000), bitsPerSecond: rate, rttNs: RTT_NS, turns: [{ from: 'client', bytes }], ackEvery: 2, clientIsn: isn(), serverIsn: isn() }),
           };
+          longest = Math.max(longest, (bytes * 8 * S) / rate);
           yield spawn;
         }
-        t += ((total / streams) * 8 * S) / rate + 1.5 * S;
+        t += longest + 1.5 * S;
       }
     })(),
   );

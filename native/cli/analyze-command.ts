@@ -13,22 +13,40 @@ export async function runAnalyze(args: string[]): Promise<number> {
   });
   if (positionals.length === 0) throw new UsageError('analyze needs at least one capture file (or - for standard input)');
   if (positionals.filter((p) => p === '-').length > 1) throw new UsageError('standard input (-) can be read only once');
-  const jsonToStdout = values.json === '-';
-  const progress = !values['no-progress'] && process.stderr.isTTY ? new ProgressLine(process.stderr) : null;
+  return analyzeAndPrint(positionals, {
+    json: values.json,
+    hash: values.hash ?? false,
+    progress: !values['no-progress'] && process.stderr.isTTY,
+  });
+}
+
+export interface OutputOptions {
+  /** Report JSON to this file, or `-` for stdout (then nothing else goes to stdout). */
+  json?: string;
+  hash: boolean;
+  /** A progress line on stderr. */
+  progress: boolean;
+}
+
+/** Analyse captures and write what was asked; returns the exit status (1 when a finding fails). */
+export async function analyzeAndPrint(captures: string[], options: OutputOptions): Promise<number> {
+  const jsonToStdout = options.json === '-';
+  const progress = options.progress ? new ProgressLine(process.stderr) : null;
   const engine = new Engine();
   if (progress) engine.on('progress', (p) => progress.update(p));
   let report;
   try {
-    report = await engine.analyze({ captures: positionals, hash: values.hash ?? false });
+    report = await engine.analyze({ captures, hash: options.hash });
   } finally {
     progress?.done();
   }
   const json = `${JSON.stringify(report, null, 2)}\n`;
-  if (jsonToStdout) process.stdout.write(json);
-  else {
-    if (values.json !== undefined) fs.writeFileSync(values.json, json);
+  if (jsonToStdout) {
+    process.stdout.write(json);
+    for (const c of report.captures) for (const w of c.warnings) process.stderr.write(`vmkscope: warning: ${c.file}: ${w}\n`);
+  } else {
+    if (options.json !== undefined) fs.writeFileSync(options.json, json);
     process.stdout.write(`${summaryText(report)}\n`);
   }
-  for (const c of report.captures) for (const w of c.warnings) if (jsonToStdout) process.stderr.write(`vmkscope: warning: ${c.file}: ${w}\n`);
   return report.summary.fail > 0 ? 1 : 0;
 }
