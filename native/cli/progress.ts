@@ -8,12 +8,13 @@ const REDRAW_MS = 200;
  * Only on a terminal; scripts and pipes get no progress noise.
  */
 export class ProgressLine {
-  private lastDraw = 0;
+  /** The first line waits one interval, so its rates are measured, not guessed. */
+  private lastDraw = Date.now();
   private captureStarted = Date.now();
   private capture = -1;
   private drawn = false;
 
-  constructor(private readonly out: NodeJS.WriteStream) {}
+  constructor(private readonly out: Pick<NodeJS.WriteStream, 'write' | 'columns'>) {}
 
   update(p: AnalyzeProgress): void {
     const now = Date.now();

@@ -17,6 +17,7 @@ export function humanBytes(n: number): string {
 }
 
 export function humanRate(perSecond: number, unit: string): string {
+  if (perSecond >= 1e9) return `${(perSecond / 1e9).toFixed(2)} G${unit}/s`;
   if (perSecond >= 1e6) return `${(perSecond / 1e6).toFixed(2)} M${unit}/s`;
   if (perSecond >= 1e3) return `${(perSecond / 1e3).toFixed(1)} k${unit}/s`;
   return `${perSecond.toFixed(0)} ${unit}/s`;
