@@ -11,7 +11,7 @@ export class ProgressLine {
   /** The first line waits one interval, so its rates are measured, not guessed. */
   private lastDraw = Date.now();
   private captureStarted = Date.now();
-  private capture = -1;
+  private capture = 0;
   private drawn = false;
 
   constructor(private readonly out: Pick<NodeJS.WriteStream, 'write' | 'columns'>) {}
