@@ -9,7 +9,7 @@ import type { AnalysisReport } from './report.js';
 export const ENGINE_OPERATIONS = ['analyze'] as const;
 export type EngineOperation = (typeof ENGINE_OPERATIONS)[number];
 
-export const ENGINE_EVENTS = ['progress'] as const;
+export const ENGINE_EVENTS = ['progress', 'warning'] as const;
 export type EngineEvent = (typeof ENGINE_EVENTS)[number];
 
 export interface AnalyzeRequest {
@@ -17,6 +17,10 @@ export interface AnalyzeRequest {
   captures: string[];
   /** Compute the SHA-256 of each capture as stored. */
   hash?: boolean;
+  /** Inventory files: canonical YAML/JSON or raw esxcli, esxcfg-vmknic, govc, PowerCLI output. */
+  inventory?: string[];
+  /** A policy file (docs/rules.md, "Policy"). */
+  policy?: string;
 }
 
 /** Reading progress, per capture, as bytes read of the file size. */
@@ -34,6 +38,8 @@ export interface AnalyzeProgress {
 
 export interface EngineEvents {
   progress: AnalyzeProgress;
+  /** Something the user should know that does not stop the analysis (an inventory line skipped). */
+  warning: string;
 }
 
 export interface EngineApi {

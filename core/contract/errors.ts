@@ -40,3 +40,11 @@ export function describeInputProblem(file: string, offset: number, reason: strin
 export class UsageError extends Error {
   override readonly name = 'UsageError';
 }
+
+/** An inventory or policy file that cannot be used: every problem, with its file and line. */
+export class InventoryInputError extends Error {
+  override readonly name = 'InventoryInputError';
+  constructor(readonly problems: { file: string; line: number | null; message: string }[]) {
+    super(problems.map((p) => `${p.file}${p.line === null ? '' : `:${p.line}`}: ${p.message}`).join('\n'));
+  }
+}

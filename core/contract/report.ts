@@ -3,6 +3,8 @@
  * renamed or removed without bumping the schema version; additions are documented in
  * docs/report.md.
  */
+import type { Inventory } from './inventory.js';
+
 export const SCHEMA_VERSION = 1;
 
 /** Flow classes (report contract). */
@@ -111,6 +113,8 @@ export interface DirectionRecord {
   tcpFlags: string[];
   /** Packets whose transport header the snaplen cut (counted; tshark's Conversations omit them). */
   headerCutPackets: number;
+  /** Packets identical to one just before them in this direction: the same frame captured twice. */
+  duplicatePackets: number;
 }
 
 export type ClientBasis = 'syn' | 'syn-ack' | 'service-port' | 'lower-port' | 'first-packet';
@@ -135,6 +139,8 @@ export interface FlowRecord {
   start: string;
   end: string;
   class: FlowClass;
+  /** Why the flow has its class, in words (port table, endpoints' roles, UDT conditions). */
+  classBasis: string;
   vlans: number[];
   encapsulation: EncapsulationRecord | null;
   path: { routed: boolean | null; gateway: string | null; evidence: string[] };
@@ -151,13 +157,27 @@ export interface FlowRecord {
 export interface MigrationRecord {
   id: string;
   kind: 'vmotion' | 'cold' | 'udt';
+  /** Host names, or the address where the inventory does not know the end. */
   sourceHost: string | null;
   destHost: string | null;
   start: string;
   end: string;
+  /** Frame bytes of its flows, both directions (a connection seen in two captures counted once). */
   bytes: number;
+  /** TCP connections carrying its data (UDT: the 8000 data connections). */
   streams: number;
   flows: string[];
+  // additions to the contract
+  /** `host/vmk` (or address) of each end's vmks. */
+  sourceVmks: string[];
+  destVmks: string[];
+  /** Frame bytes sent source to destination. */
+  dataBytes: number;
+  durationSeconds: number;
+  /** dataBytes * 8 / duration, null for an instant. */
+  throughputBitsPerSecond: number | null;
+  /** Source-to-destination frame bytes per bucket, for throughput charts. */
+  timeline: { start: string; bucketSeconds: number; sourceToDest: number[] };
 }
 
 export type FindingStatus = 'pass' | 'fail' | 'warn' | 'info';
@@ -174,7 +194,10 @@ export type FindingCategory =
 export interface EvidenceRecord {
   kind: string;
   text: string;
+  /** 1-based frame numbers, as Wireshark numbers them, in capture `capture`. */
   frames: number[];
+  // addition: which capture the frames are in (index into captures)
+  capture: number | null;
 }
 
 export interface FindingRecord {
@@ -196,4 +219,6 @@ export interface AnalysisReport {
   migrations: MigrationRecord[];
   findings: FindingRecord[];
   summary: { pass: number; fail: number; warn: number; info: number };
+  // addition: the inventory the verdicts rest on (inferred from the capture when none was given)
+  inventory: Inventory | null;
 }

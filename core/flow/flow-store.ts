@@ -37,7 +37,17 @@ const S_HEADER_CUT = 18;
 const S_UNTAGGED = 19;
 /** Packets carrying the side's first MAC pair (its 12 bytes are in FlowStore.macs). */
 const S_MAC_PACKETS = 20;
-const SIDE_FIELDS = 21;
+/**
+ * The last two packets' signatures, to spot the same frame captured twice (at a vmk and at its
+ * uplink, or on both uplinks of a team): (IP id or, for IPv6, ACK number) with frame length,
+ * and the TCP sequence number. A retransmission carries a new IP id, so it is not a duplicate.
+ */
+const S_SIG_A = 21;
+const S_SEQ_A = 22;
+const S_SIG_B = 23;
+const S_SEQ_B = 24;
+const S_DUPLICATES = 25;
+const SIDE_FIELDS = 26;
 
 // Per-flow state: one row of FLOW_FIELDS doubles per flow.
 const F_PROTOCOL = 0;
@@ -145,6 +155,8 @@ export class FlowStore {
       const s = (2 * f + side) * SIDE_FIELDS;
       S[s + S_TTL_MIN] = 256;
       S[s + S_TTL_MAX] = -1;
+      S[s + S_SIG_A] = -1;
+      S[s + S_SIG_B] = -1;
     }
     this.extras.push(new FlowExtras(sec));
     return f;
@@ -218,6 +230,15 @@ export class FlowStore {
       S[s + S_TTL_MAX_FRAME] = frame;
     }
     if (p.l4HeaderCut) S[s + S_HEADER_CUT]++;
+    if (p.ipVersion === 4 || p.tcpHeaderOk) {
+      const sig = (p.ipVersion === 4 ? p.ipId : p.ack) * 262144 + len;
+      const seq = p.tcpHeaderOk ? p.seq : -1;
+      if ((sig === S[s + S_SIG_A] && seq === S[s + S_SEQ_A]) || (sig === S[s + S_SIG_B] && seq === S[s + S_SEQ_B])) S[s + S_DUPLICATES]++;
+      S[s + S_SIG_B] = S[s + S_SIG_A];
+      S[s + S_SEQ_B] = S[s + S_SEQ_A];
+      S[s + S_SIG_A] = sig;
+      S[s + S_SEQ_A] = seq;
+    }
     if (p.tcpHeaderOk) this.tcp(b, s, fromA, p, payload, frame);
 
     if (F[b + F_SAMPLES] < SAMPLE_FRAMES) {
@@ -237,9 +258,11 @@ export class FlowStore {
     const S = this.side;
     const flags = p.tcpFlags;
     S[s + S_TCP_FLAGS] = S[s + S_TCP_FLAGS] | flags;
+    // SYN and FIN each occupy one sequence number (before and after the data): they move the
+    // high-water mark but are not bytes.
     const syn = (flags & TCP_SYN) !== 0 ? 1 : 0;
-    // End of this segment's data in sequence space (a SYN occupies one number before the data).
-    const end = (p.seq + syn + payload) >>> 0;
+    const fin = (flags & TCP_FIN) !== 0 ? 1 : 0;
+    const end = (p.seq + syn + payload + fin) >>> 0;
     if (S[s + S_SEQ_STARTED] === 0) {
       S[s + S_SEQ_STARTED] = 1;
       S[s + S_SEQ_HIGH] = end;
@@ -247,7 +270,7 @@ export class FlowStore {
     } else {
       const advance = (end - S[s + S_SEQ_HIGH]) | 0; // signed 32-bit distance: survives wrap-around
       if (advance > 0) {
-        S[s + S_SEQ_BYTES] += advance;
+        S[s + S_SEQ_BYTES] += advance - fin;
         S[s + S_SEQ_HIGH] = end;
       } else if (payload > 0) S[s + S_RETRANS] += payload;
     }
@@ -447,6 +470,7 @@ export class FlowStore {
       seqBytes: S[s + S_SEQ_BYTES],
       retransmittedBytes: S[s + S_RETRANS],
       headerCut: S[s + S_HEADER_CUT],
+      duplicates: S[s + S_DUPLICATES],
     };
   }
 }

@@ -47,6 +47,8 @@ export interface FlowSide {
   retransmittedBytes: number;
   /** Packets whose transport header the snaplen cut (counted; tshark's Conversations omit them). */
   headerCut: number;
+  /** Packets identical to one of the two before them in this direction (captured twice). */
+  duplicates: number;
 }
 
 export interface Flow {

@@ -74,5 +74,6 @@ export function buildReport(tool: ToolInfo, captures: AnalyzedCapture[]): Analys
     migrations: [],
     findings: [],
     summary: { pass: 0, fail: 0, warn: 0, info: 0 },
+    inventory: null,
   };
 }

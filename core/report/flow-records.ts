@@ -62,6 +62,7 @@ function directionRecord(side: FlowSide, tcp: boolean, digits: number, macs: Mac
     ttl: side.ttlMax >= 0 ? { min: side.ttlMin, max: side.ttlMax, minFrame: side.ttlMinFrame, maxFrame: side.ttlMaxFrame } : null,
     tcpFlags: TCP_FLAG_NAMES.filter((_, bit) => (side.tcpFlags & (1 << bit)) !== 0),
     headerCutPackets: side.headerCut,
+    duplicatePackets: side.duplicates,
   };
 }
 
@@ -110,6 +111,7 @@ export function flowRecord(flow: Flow, id: string, capture: number, digits: numb
     start: isoTime(flow.firstSec, flow.firstNsec, digits),
     end: isoTime(flow.lastSec, flow.lastNsec, digits),
     class: classByPort(protocol, serverPort),
+    classBasis: `${protocol.toUpperCase()} port ${serverPort} (port table)`,
     vlans,
     encapsulation: encapsulation(flow),
     path: { routed: null, gateway: null, evidence: [] },

@@ -340,11 +340,11 @@ export class CaptureGenerator {
     out[e] = (out[e] & 0xf0) | (vlan >> 8);
     out[e + 1] = vlan & 0xff;
     if (kind === 3) {
-      const us = Math.floor(pkt.at / 1000) >>> 0; // ERSPAN III timestamp, µs granularity
-      out[e + 4] = us >>> 24;
-      out[e + 5] = (us >>> 16) & 0xff;
-      out[e + 6] = (us >>> 8) & 0xff;
-      out[e + 7] = us & 0xff;
+      const ticks = Math.floor(pkt.at / 100) % 4294967296; // ERSPAN III timestamp in 100 ns units (Gra 01), wrapping
+      out[e + 4] = ticks >>> 24;
+      out[e + 5] = (ticks >>> 16) & 0xff;
+      out[e + 6] = (ticks >>> 8) & 0xff;
+      out[e + 7] = ticks & 0xff;
     }
   }
 }
@@ -383,6 +383,6 @@ function erspanOuterTemplate(kind: 1 | 2 | 3): Uint8Array {
   h[e] = (kind === 2 ? 1 : 2) << 4;
   h[e + 2] = (ERSPAN_SESSION >> 8) & 0x03;
   h[e + 3] = ERSPAN_SESSION & 0xff;
-  if (kind === 3) h[e + 11] = 0x02; // Gra = 01: µs timestamps
+  if (kind === 3) h[e + 11] = 0x02; // Gra 01: timestamps in 100 ns units (00 would be 100 µs)
   return h;
 }

@@ -87,7 +87,7 @@ function* repeat(times: number, turns: Turn[]): Generator<Turn> {
  */
 function esxiMix(o: ScenarioOptions): Activity[] {
   const rng = new Prng(o.seed);
-  const hosts = buildHosts(Math.max(2, o.hosts));
+  const hosts = buildHosts(o.hosts);
   const ports = new PortAllocator();
   const isn = (): number => rng.int(0, 0xffffffff);
   const mb = (n: number): number => Math.max(64 * 1024, Math.round(n * 1e6 * o.scale));
@@ -176,7 +176,7 @@ function esxiMix(o: ScenarioOptions): Activity[] {
  * 200 ns apart.
  */
 function* smallPackets(o: ScenarioOptions): Activity {
-  const hosts = buildHosts(Math.max(2, o.hosts));
+  const hosts = buildHosts(o.hosts);
   const flows = Math.max(1, o.flows);
   const pairs: { c2s: PacketTemplate; s2c: PacketTemplate; cseq: number; sseq: number }[] = [];
   const rng = new Prng(o.seed);

@@ -1,3 +1,5 @@
+import type { Inventory, VmkService } from '../contract/inventory.js';
+
 /**
  * The synthetic site the generator plays: ESXi hosts with management, vMotion, provisioning,
  * vSAN and NFS vmkernel adapters on their own VLANs, a vCenter and an NFS filer behind a
@@ -41,15 +43,16 @@ export const NETWORKS: readonly SynthNetwork[] = [
 ];
 
 /** The management gateway (a firewall appliance); vCenter sits behind it on 198.18.11.0/24. */
-export const GATEWAY = { name: 'edge-fw', ip: [198, 18, 10, 1], mac: [0x00, 0x50, 0x56, 0xaa, 0x00, 0x01] };
+export const GATEWAY = { name: 'edge-fw', ip: [198, 18, 10, 1], mac: [0x00, 0x50, 0x56, 0xaa, 0x00, 0x01] } as const;
 export const VCENTER = { name: 'vc01.lab.example', ip: [198, 18, 11, 5], mac: [0x00, 0x50, 0x56, 0xaa, 0x0b, 0x05] };
 export const NFS_SERVER = { name: 'filer01.lab.example', ip: [198, 18, 50, 100], mac: [0x00, 0xa0, 0x98, 0x12, 0x34, 0x56] };
 /** Where ERSPAN copies are sent: a collector on the management network. */
 export const COLLECTOR = { ip: [198, 18, 10, 250], mac: [0x00, 0x50, 0x56, 0xaa, 0x0a, 0xfa] };
 
+/** At least two hosts: a migration needs a source and a destination. */
 export function buildHosts(count: number): SynthHost[] {
   const hosts: SynthHost[] = [];
-  for (let h = 1; h <= count; h++) {
+  for (let h = 1; h <= Math.max(2, count); h++) {
     const vmks = NETWORKS.map((net, i): SynthVmk => ({
       device: `vmk${i}`,
       role: net.role,
@@ -70,15 +73,15 @@ export function vmkOf(host: SynthHost, role: VmkRole): SynthVmk {
   return host.vmks.find((v) => v.role === role)!;
 }
 
-function dotted(ip: number[]): string {
+function dotted(ip: readonly number[]): string {
   return ip.join('.');
 }
 
-function macText(mac: number[]): string {
+function macText(mac: readonly number[]): string {
   return mac.map((b) => b.toString(16).padStart(2, '0')).join(':');
 }
 
-const SERVICES: Record<VmkRole, string[]> = {
+const SERVICES: Record<VmkRole, VmkService[]> = {
   management: ['management'],
   vmotion: ['vmotion'],
   provisioning: ['vSphereProvisioning'],
@@ -86,24 +89,28 @@ const SERVICES: Record<VmkRole, string[]> = {
   nfs: [],
 };
 
-/** The site as a canonical vmkscope inventory (YAML). */
-export function inventoryYaml(hosts: SynthHost[]): string {
-  const lines = ['hosts:'];
-  for (const h of hosts) {
-    lines.push(`  - name: ${h.name}`, `    version: ${h.version}`, '    vmks:');
-    for (const v of h.vmks) {
-      lines.push(
-        `      - device: ${v.device}`,
-        `        ip: ${dotted(v.ip)}/${v.prefix}`,
-        `        mac: ${macText(v.mac)}`,
-        `        vlan: ${v.vlan}`,
-        `        netstack: ${v.netstack}`,
-        ...(v.role === 'management' ? [`        gateway: ${dotted(GATEWAY.ip)}`] : []),
-        `        services: [${SERVICES[v.role].join(', ')}]`,
-      );
-    }
-  }
-  lines.push('vcenters:', `  - name: ${VCENTER.name}`, `    ip: ${dotted(VCENTER.ip)}`);
-  lines.push('gateways:', `  - name: ${GATEWAY.name}`, `    ips: [${dotted(GATEWAY.ip)}]`, `    macs: [${macText(GATEWAY.mac)}]`);
-  return `${lines.join('\n')}\n`;
+/** The site as a vmkscope inventory: what an admin would import for these hosts. */
+export function siteInventory(hosts: SynthHost[]): Inventory {
+  return {
+    hosts: hosts.map((h) => ({
+      name: h.name,
+      version: h.version,
+      vmks: h.vmks.map((v) => ({
+        device: v.device,
+        ip: `${dotted(v.ip)}/${v.prefix}`,
+        otherIps: [],
+        mac: macText(v.mac),
+        vlan: v.vlan,
+        netstack: v.netstack,
+        gateway: v.role === 'management' ? dotted(GATEWAY.ip) : null,
+        services: SERVICES[v.role],
+        mtu: v.mtu,
+        portgroup: null,
+      })),
+    })),
+    vcenters: [{ name: VCENTER.name, ip: dotted(VCENTER.ip) }],
+    gateways: [{ name: GATEWAY.name, ips: [dotted(GATEWAY.ip), '198.18.11.1'], macs: [macText(GATEWAY.mac)] }],
+    sources: ['vmkscope generate'],
+    inferred: false,
+  };
 }

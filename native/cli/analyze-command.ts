@@ -1,4 +1,7 @@
 import fs from 'node:fs';
+import path from 'node:path';
+import { csvTables } from '../../core/report/csv.js';
+import { htmlReport } from '../../core/report/html.js';
 import { UsageError } from '../../core/contract/errors.js';
 import { Engine } from '../engine/engine.js';
 import { parseCommandArgs } from './args.js';
@@ -8,6 +11,10 @@ import { summaryText } from './summary.js';
 export async function runAnalyze(args: string[]): Promise<number> {
   const { values, positionals } = parseCommandArgs(args, {
     json: { type: 'string' },
+    html: { type: 'string' },
+    csv: { type: 'string' },
+    inventory: { type: 'string', multiple: true },
+    policy: { type: 'string' },
     'no-progress': { type: 'boolean' },
     hash: { type: 'boolean' },
   });
@@ -15,6 +22,10 @@ export async function runAnalyze(args: string[]): Promise<number> {
   if (positionals.filter((p) => p === '-').length > 1) throw new UsageError('standard input (-) can be read only once');
   return analyzeAndPrint(positionals, {
     json: values.json,
+    html: values.html,
+    csv: values.csv,
+    inventory: values.inventory,
+    policy: values.policy,
     hash: values.hash ?? false,
     progress: !values['no-progress'] && process.stderr.isTTY,
   });
@@ -23,6 +34,12 @@ export async function runAnalyze(args: string[]): Promise<number> {
 export interface OutputOptions {
   /** Report JSON to this file, or `-` for stdout (then nothing else goes to stdout). */
   json?: string;
+  /** A self-contained HTML report for auditors (implies hash: chain of custody). */
+  html?: string;
+  /** A folder for flows.csv, findings.csv, migrations.csv. */
+  csv?: string;
+  inventory?: string[];
+  policy?: string;
   hash: boolean;
   /** A progress line on stderr. */
   progress: boolean;
@@ -34,11 +51,20 @@ export async function analyzeAndPrint(captures: string[], options: OutputOptions
   const progress = options.progress ? new ProgressLine(process.stderr) : null;
   const engine = new Engine();
   if (progress) engine.on('progress', (p) => progress.update(p));
+  engine.on('warning', (w) => process.stderr.write(`vmkscope: warning: ${w}\n`));
+  const startedAt = new Date();
   let report;
   try {
-    report = await engine.analyze({ captures, hash: options.hash });
+    report = await engine.analyze({ captures, hash: options.hash || options.html !== undefined, inventory: options.inventory, policy: options.policy });
   } finally {
     progress?.done();
+  }
+  if (options.html !== undefined) {
+    fs.writeFileSync(options.html, htmlReport(report, { commandLine: ['vmkscope', ...process.argv.slice(2)].join(' '), generatedAt: startedAt.toISOString() }));
+  }
+  if (options.csv !== undefined) {
+    fs.mkdirSync(options.csv, { recursive: true });
+    for (const [name, text] of Object.entries(csvTables(report))) fs.writeFileSync(path.join(options.csv, name), text);
   }
   const json = `${JSON.stringify(report, null, 2)}\n`;
   if (jsonToStdout) {

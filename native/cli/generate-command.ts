@@ -1,4 +1,7 @@
+import fs from 'node:fs';
 import { UsageError } from '../../core/contract/errors.js';
+import { inventoryToYaml } from '../../core/inventory/yaml-writer.js';
+import { buildHosts, siteInventory } from '../../core/synth/topology.js';
 import { SCENARIOS, type ScenarioName } from '../../core/synth/scenario.js';
 import { writeGeneratedCapture } from '../synth/write-capture.js';
 import { parseCommandArgs } from './args.js';
@@ -28,6 +31,7 @@ export async function runGenerate(args: string[]): Promise<number> {
     hosts: { type: 'string' },
     scale: { type: 'string' },
     flows: { type: 'string' },
+    'inventory-out': { type: 'string' },
     output: { type: 'string', short: 'o' },
   });
   if (positionals.length > 0) throw new UsageError(`generate takes no positional arguments (got "${positionals[0]}")`);
@@ -39,6 +43,7 @@ export async function runGenerate(args: string[]): Promise<number> {
   const loss = values.loss === undefined ? 0 : Number(values.loss);
   if (!(loss >= 0 && loss < 1)) throw new UsageError('--loss must be a fraction in [0, 1)');
   const output = values.output ?? '-';
+  const hosts = values.hosts === undefined ? 4 : parseCount(values.hosts, '--hosts');
   if (output === '-' && process.stdout.isTTY) throw new UsageError('refusing to write a capture to a terminal: use -o FILE or a pipe');
   const result = await writeGeneratedCapture(
     {
@@ -53,7 +58,7 @@ export async function runGenerate(args: string[]): Promise<number> {
       snaplen: values.snaplen === undefined ? 0 : parseCount(values.snaplen, '--snaplen'),
       loss,
       seed: values.seed === undefined ? 1 : parseCount(values.seed, '--seed'),
-      hosts: values.hosts === undefined ? 4 : parseCount(values.hosts, '--hosts'),
+      hosts,
       scale: values.scale === undefined ? 1 : Number(values.scale),
       flows: values.flows === undefined ? 1024 : parseCount(values.flows, '--flows'),
     },
@@ -61,5 +66,10 @@ export async function runGenerate(args: string[]): Promise<number> {
     values.gzip ?? false,
   );
   if (output !== '-') process.stderr.write(`vmkscope: wrote ${result.packets} packets (${result.bytes} bytes) to ${output}\n`);
+  const inventoryOut = values['inventory-out'];
+  if (inventoryOut !== undefined) {
+    // The generated site described as an admin would import it, to verify the capture against.
+    fs.writeFileSync(inventoryOut, inventoryToYaml(siteInventory(buildHosts(hosts))));
+  }
   return 0;
 }

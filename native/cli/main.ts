@@ -1,13 +1,17 @@
 #!/usr/bin/env node
-import { CaptureInputError, UsageError } from '../../core/contract/errors.js';
+import { CaptureInputError, InventoryInputError, UsageError } from '../../core/contract/errors.js';
 import { runAnalyze } from './analyze-command.js';
 import { runGenerate } from './generate-command.js';
+import { runInventory } from './inventory-command.js';
 
 const USAGE = `usage:
-  vmkscope analyze <capture>... [--json FILE|-] [--hash] [--no-progress]
+  vmkscope analyze <capture>... [--inventory FILE]... [--policy FILE] [--json FILE|-]
+                   [--html FILE] [--csv DIR] [--hash] [--no-progress]
   vmkscope generate [--scenario esxi-mix|small-packets] (--packets N | --bytes N) [-o FILE|-]
                     [--format pcap|pcapng] [--ns] [--big-endian] [--gzip] [--vlan] [--erspan 1|2|3]
                     [--snaplen N] [--loss FRACTION] [--seed N] [--hosts N] [--scale X] [--flows N]
+                    [--inventory-out FILE]
+  vmkscope inventory import <file>... [-o FILE]
 
 A capture is pcap (µs or ns, either byte order), pcapng, or either one gzip-compressed;
 the format is found from the bytes. "-" reads standard input.
@@ -17,6 +21,7 @@ Exit status: 0 no failing finding, 1 a finding failed, 2 usage error or unreadab
 const COMMANDS: Record<string, (args: string[]) => Promise<number>> = {
   analyze: runAnalyze,
   generate: runGenerate,
+  inventory: runInventory,
 };
 
 async function main(argv: string[]): Promise<number> {
@@ -51,6 +56,9 @@ main(process.argv.slice(2)).then(
       process.exitCode = 2;
     } else if (err instanceof CaptureInputError) {
       process.stderr.write(`vmkscope: error: ${err.message}\n`);
+      process.exitCode = 2;
+    } else if (err instanceof InventoryInputError) {
+      for (const line of err.message.split('\n')) process.stderr.write(`vmkscope: error: ${line}\n`);
       process.exitCode = 2;
     } else {
       const e = err as Error;

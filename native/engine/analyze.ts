@@ -2,8 +2,14 @@ import { CaptureAnalysis } from '../../core/flow/capture-analysis.js';
 import { buildReport, type AnalyzedCapture } from '../../core/report/build.js';
 import type { AnalyzeProgress } from '../../core/contract/engine-api.js';
 import type { AnalysisReport } from '../../core/contract/report.js';
+import { loadInventory } from '../../core/inventory/load.js';
+import { DEFAULT_POLICY, parsePolicy } from '../../core/verify/policy.js';
+import { verify } from '../../core/verify/verify.js';
+import { InventoryInputError } from '../../core/contract/errors.js';
+import type { Inventory, InventoryProblem } from '../../core/contract/inventory.js';
 import { readCapture } from '../sources/capture-reader.js';
 import { toolInfo } from './tool-info.js';
+import { readTextInput } from './text-input.js';
 
 export interface AnalyzeOptions {
   captures: string[];
@@ -13,10 +19,25 @@ export interface AnalyzeOptions {
    */
   hash?: boolean;
   onProgress?: (p: AnalyzeProgress) => void;
+  inventory?: string[];
+  policy?: string;
+  /** Where inventory warnings go (they do not stop the analysis). */
+  onWarning?: (problem: InventoryProblem) => void;
 }
 
-/** Read every capture once, in order, and build the report. Several captures are one analysis. */
+/**
+ * Read every capture once, in order, build the report, and verify it against the inventory (or
+ * one inferred from the capture). Several captures are one analysis. Inventory and policy are
+ * read first, so a mistake in them stops before a long capture is read.
+ */
 export async function analyzeCaptures(options: AnalyzeOptions): Promise<AnalysisReport> {
+  const inventory = options.inventory && options.inventory.length > 0 ? readInventory(options.inventory, options.onWarning) : null;
+  let policy = DEFAULT_POLICY;
+  if (options.policy !== undefined) {
+    const parsed = parsePolicy(options.policy, readTextInput(options.policy));
+    if (parsed.problems.length > 0) throw new InventoryInputError(parsed.problems);
+    policy = parsed.policy;
+  }
   const analyzed: AnalyzedCapture[] = [];
   for (const [index, file] of options.captures.entries()) {
     const analysis = new CaptureAnalysis();
@@ -29,5 +50,12 @@ export async function analyzeCaptures(options: AnalyzeOptions): Promise<Analysis
     });
     analyzed.push({ file, ...facts, analysis });
   }
-  return buildReport(toolInfo(), analyzed);
+  return verify(buildReport(toolInfo(), analyzed), inventory, policy);
+}
+
+function readInventory(files: string[], onWarning?: (p: InventoryProblem) => void): Inventory {
+  const result = loadInventory(files.map((name) => ({ name, text: readTextInput(name) })));
+  if (result.problems.length > 0) throw new InventoryInputError(result.problems);
+  for (const w of result.warnings) onWarning?.(w);
+  return result.inventory;
 }

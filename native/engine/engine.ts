@@ -6,13 +6,16 @@ type Listener<E extends EngineEvent> = (payload: EngineEvents[E]) => void;
 
 /** The engine behind every transport: it assembles the pipeline and implements EngineApi. */
 export class Engine implements EngineApi {
-  private readonly listeners: { [E in EngineEvent]: Set<Listener<E>> } = { progress: new Set() };
+  private readonly listeners: { [E in EngineEvent]: Set<Listener<E>> } = { progress: new Set(), warning: new Set() };
 
   async analyze(request: AnalyzeRequest): Promise<AnalysisReport> {
     return analyzeCaptures({
       captures: request.captures,
       hash: request.hash ?? false,
+      inventory: request.inventory,
+      policy: request.policy,
       onProgress: (p) => this.emit('progress', p),
+      onWarning: (w) => this.emit('warning', `${w.file}${w.line === null ? '' : `:${w.line}`}: ${w.message}`),
     });
   }
 

@@ -1,0 +1,63 @@
+import type { AnalysisReport } from '../contract/report.js';
+
+/** One RFC 4180 field: quoted when it holds a comma, quote, CR or LF. */
+function field(v: unknown): string {
+  const s = v === null || v === undefined ? '' : Array.isArray(v) ? v.join(' ') : String(v);
+  return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+}
+
+function table(header: string[], rows: unknown[][]): string {
+  return [header, ...rows].map((r) => r.map(field).join(',')).join('\r\n') + '\r\n';
+}
+
+/** flows.csv, findings.csv and migrations.csv: one row per record, for spreadsheets and scripts. */
+export function csvTables(report: AnalysisReport): Record<'flows.csv' | 'findings.csv' | 'migrations.csv', string> {
+  return {
+    'flows.csv': table(
+      ['id', 'capture', 'protocol', 'client_ip', 'client_port', 'client_host', 'client_vmk', 'server_ip', 'server_port', 'server_host', 'server_vmk', 'class', 'packets', 'bytes', 'client_bytes', 'server_bytes', 'payload_bytes', 'start', 'end', 'vlans', 'encapsulation', 'routed', 'gateway', 'first_frame'],
+      report.flows.map((f) => [
+        f.id,
+        report.captures[f.capture]?.file,
+        f.protocol,
+        f.client.ip,
+        f.client.port,
+        f.client.host,
+        f.client.vmk,
+        f.server.ip,
+        f.server.port,
+        f.server.host,
+        f.server.vmk,
+        f.class,
+        f.packets,
+        f.bytes,
+        f.clientBytes,
+        f.serverBytes,
+        f.payloadBytes,
+        f.start,
+        f.end,
+        f.vlans,
+        f.encapsulation ? `${f.encapsulation.kind}${f.encapsulation.session === null ? '' : ` session ${f.encapsulation.session}`}` : '',
+        f.path.routed === null ? 'unknown' : f.path.routed ? 'yes' : 'no',
+        f.path.gateway,
+        f.frames.first,
+      ]),
+    ),
+    'findings.csv': table(
+      ['id', 'rule', 'category', 'status', 'title', 'detail', 'flows', 'evidence_frames'],
+      report.findings.map((f) => [
+        f.id,
+        f.rule,
+        f.category,
+        f.status,
+        f.title,
+        f.detail,
+        f.flows,
+        f.evidence.flatMap((e) => e.frames.map((n) => (report.captures.length > 1 && e.capture !== null ? `${e.capture + 1}:${n}` : String(n)))),
+      ]),
+    ),
+    'migrations.csv': table(
+      ['id', 'kind', 'source_host', 'dest_host', 'source_vmks', 'dest_vmks', 'start', 'end', 'duration_s', 'streams', 'bytes', 'data_bytes', 'throughput_bps', 'flows'],
+      report.migrations.map((m) => [m.id, m.kind, m.sourceHost, m.destHost, m.sourceVmks, m.destVmks, m.start, m.end, m.durationSeconds, m.streams, m.bytes, m.dataBytes, m.throughputBitsPerSecond, m.flows]),
+    ),
+  };
+}

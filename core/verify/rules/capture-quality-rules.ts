@@ -1,0 +1,120 @@
+import type { FlowRecord } from '../../contract/report.js';
+import { evidence, type Rule, type RuleContext, type Verdict } from './rule.js';
+
+const MIGRATION_CLASSES = new Set(['vmotion', 'nfc', 'udt-data', 'udt-control']);
+
+function perCapture(ctx: RuleContext, pick: (f: FlowRecord) => boolean, make: (capture: number, flows: FlowRecord[]) => Verdict): Verdict[] {
+  const out: Verdict[] = [];
+  ctx.captures.forEach((_, i) => {
+    const flows = ctx.flows.map((f) => f.record).filter((f) => f.capture === i && pick(f));
+    if (flows.length > 0) out.push(make(i, flows));
+  });
+  return out;
+}
+
+/** capture-quality.sliced: a snaplen cut records short. */
+export const slicedRule: Rule = {
+  id: 'capture-quality.sliced',
+  category: 'capture-quality',
+  check(ctx) {
+    return ctx.captures
+      .map((c, i) => ({ c, i }))
+      .filter(({ c }) => c.slicedFrames > 0)
+      .map(({ c, i }) => {
+        const cut = ctx.flows.filter((f) => f.record.capture === i && f.record.directions.clientToServer.headerCutPackets + f.record.directions.serverToClient.headerCutPackets > 0);
+        return {
+          status: cut.length > 0 ? ('warn' as const) : ('info' as const),
+          title: `${c.file}: ${c.slicedFrames} of ${c.packets} frames captured short (smallest ${c.smallestCapturedLength} bytes)`,
+          detail: `The capture kept fewer bytes than were on the wire (snaplen ${c.interfaces.map((x) => x.snaplen).join('/')}). Byte counts stay exact: they come from each record's original length.${cut.length > 0 ? ` In ${cut.length} flow(s) even transport headers were cut, so their sequence numbers or ports may be missing.` : ''}`,
+          flows: cut.map((f) => f.record.id),
+          evidence: [evidence('capture', `first short frame: ${ctx.frame(i, c.firstSlicedFrame!)}`, [c.firstSlicedFrame!], i)],
+        };
+      });
+  },
+};
+
+/** capture-quality.drops: the capturing interface or OS dropped packets (pcapng statistics). */
+export const dropsRule: Rule = {
+  id: 'capture-quality.drops',
+  category: 'capture-quality',
+  check(ctx) {
+    return ctx.captures
+      .map((c, i) => ({ c, i, drops: c.drops.filter((d) => (d.ifDrop ?? 0) + (d.osDrop ?? 0) > 0) }))
+      .filter(({ drops }) => drops.length > 0)
+      .map(({ c, i, drops }) => ({
+        status: 'warn' as const,
+        title: `${c.file}: the capture dropped ${drops.reduce((s, d) => s + (d.ifDrop ?? 0) + (d.osDrop ?? 0), 0)} packet(s)`,
+        detail: 'The capture file\'s interface statistics report packets the interface or the OS did not deliver to the capture. Flows of that time may be missing packets; byte counts are a lower bound.',
+        flows: [],
+        evidence: drops.map((d) => evidence('statistics', `interface ${d.interface}: ${d.ifDrop ?? 0} dropped by the interface, ${d.osDrop ?? 0} by the OS`, [], i)),
+      }));
+  },
+};
+
+/** capture-quality.one-direction: a migration flow seen one way only. */
+export const oneDirectionRule: Rule = {
+  id: 'capture-quality.one-direction',
+  category: 'capture-quality',
+  check(ctx) {
+    return perCapture(
+      ctx,
+      (f) => MIGRATION_CLASSES.has(f.class) && (f.directions.clientToServer.packets === 0 || f.directions.serverToClient.packets === 0),
+      (i, flows) => ({
+        status: 'warn',
+        title: `${ctx.captures[i].file}: ${flows.length} migration flow(s) seen in one direction only`,
+        detail: 'pktcap-uw captures one direction per capture point unless --dir 2 is given. Evidence that needs the other direction (its MACs, TTLs, ACKs) is missing for these flows.',
+        flows: flows.map((f) => f.id),
+        evidence: flows.map((f) => evidence('flow', `${f.id}: only ${f.directions.clientToServer.packets === 0 ? 'server → client' : 'client → server'} (${ctx.frame(i, f.frames.first)})`, [f.frames.first], i)),
+      }),
+    );
+  },
+};
+
+function missing(d: FlowRecord['directions']['clientToServer']): number {
+  if (d.seqBytes === null || d.retransmittedBytes === null) return 0;
+  return Math.max(0, d.seqBytes - (d.payloadBytes - d.retransmittedBytes));
+}
+
+/** capture-quality.missing-bytes: sequence numbers cover bytes the capture does not hold. */
+export const missingBytesRule: Rule = {
+  id: 'capture-quality.missing-bytes',
+  category: 'capture-quality',
+  check(ctx) {
+    return perCapture(
+      ctx,
+      (f) => f.protocol === 'tcp' && missing(f.directions.clientToServer) + missing(f.directions.serverToClient) > 0,
+      (i, flows) => {
+        const total = flows.reduce((s, f) => s + missing(f.directions.clientToServer) + missing(f.directions.serverToClient), 0);
+        return {
+          status: 'warn',
+          title: `${ctx.captures[i].file}: TCP sequence numbers show ${total} payload bytes the capture missed, in ${flows.length} flow(s)`,
+          detail: 'The sequence space each direction covered is larger than the payload captured (retransmissions accounted for): segments passed the capture point without being recorded (drops, a mirror or capture filter, a capture started late). Frame-byte counts of these flows are lower than what crossed the wire.',
+          flows: flows.map((f) => f.id),
+          evidence: flows.map((f) =>
+            evidence('sequence', `${f.id}: ${missing(f.directions.clientToServer)} bytes missing client → server, ${missing(f.directions.serverToClient)} server → client (${ctx.frame(i, f.frames.first)})`, [f.frames.first], i),
+          ),
+        };
+      },
+    );
+  },
+};
+
+/** capture-quality.duplicates: the same frame captured twice. */
+export const duplicatesRule: Rule = {
+  id: 'capture-quality.duplicates',
+  category: 'capture-quality',
+  check(ctx) {
+    const dup = (f: FlowRecord): number => f.directions.clientToServer.duplicatePackets + f.directions.serverToClient.duplicatePackets;
+    return perCapture(
+      ctx,
+      (f) => dup(f) > 0,
+      (i, flows) => ({
+        status: 'warn',
+        title: `${ctx.captures[i].file}: ${flows.reduce((s, f) => s + dup(f), 0)} frame(s) captured twice, in ${flows.length} flow(s)`,
+        detail: 'Frames with the same IP identification, sequence number and length followed each other in one direction: the same packet recorded at two points (a vmk and its uplink, both uplinks of a team, overlapping mirror sessions). Packet and byte counts of these flows are inflated by the copies.',
+        flows: flows.map((f) => f.id),
+        evidence: flows.map((f) => evidence('duplicates', `${f.id}: ${dup(f)} duplicate frame(s) (${ctx.frame(i, f.frames.first)})`, [f.frames.first], i)),
+      }),
+    );
+  },
+};
