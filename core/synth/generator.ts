@@ -2,6 +2,7 @@ import { PCAP_MAGIC_MICRO, PCAP_MAGIC_NANO } from '../capture/pcap.js';
 import { scenarioActivities, type ScenarioName } from './scenario.js';
 import type { Activity, Spawn, SynthPacket } from './sessions.js';
 import { Prng } from './prng.js';
+import { ErspanEncapsulator } from './erspan.js';
 import { COLLECTOR, buildHosts, vmkOf } from './topology.js';
 
 export interface GeneratorOptions {
@@ -139,18 +140,17 @@ export class CaptureGenerator {
   private readonly o: GeneratorOptions;
   private readonly queue = new ActivityQueue();
   private readonly lossRng: Prng;
-  private readonly outer: Uint8Array | null;
+  private readonly erspan: ErspanEncapsulator | null;
   private started = false;
   private finished = false;
   private dv: DataView | null = null;
   private dvBuf: Uint8Array | null = null;
-  private greSeq = 0;
 
   constructor(options: Partial<GeneratorOptions>) {
     this.o = { ...DEFAULT_GENERATOR_OPTIONS, ...options };
     for (const a of scenarioActivities(this.o.scenario, this.o)) this.queue.push(a);
     this.lossRng = new Prng(this.o.seed ^ 0x5eed);
-    this.outer = this.o.erspan === 0 ? null : erspanOuterTemplate(this.o.erspan);
+    this.erspan = this.o.erspan === 0 ? null : mirrorSession(this.o.erspan);
   }
 
   /** Write whole records into `out`; returns bytes written, 0 when the capture is complete. */
@@ -262,13 +262,13 @@ export class CaptureGenerator {
   private record(out: Uint8Array, off: number, pkt: SynthPacket): number {
     const ng = this.o.format === 'pcapng';
     const hdr = ng ? 28 : 16;
-    const outerLen = this.outer === null ? 0 : this.outer.length;
+    const outerLen = this.erspan === null ? 0 : this.erspan.overhead;
     const frameOff = off + hdr + outerLen;
     const tsval = Math.floor(pkt.at / 1e6);
     const frameLen = pkt.template.write(out, frameOff, pkt.payload, PAYLOAD, pkt.seq, pkt.ack, pkt.flags, tsval);
     let wireLen = frameLen;
-    if (this.outer !== null) {
-      this.wrapErspan(out, off + hdr, frameLen, pkt);
+    if (this.erspan !== null) {
+      this.erspan.wrap(out, off + hdr, frameLen, Math.floor(pkt.at / 100) % 4294967296);
       wireLen += outerLen;
     }
     this.frameBytes += wireLen;
@@ -310,43 +310,6 @@ export class CaptureGenerator {
     this.u32(off + 28 + padded, blockLen);
     return blockLen;
   }
-
-  /** Outer Ethernet + IPv4 + GRE + ERSPAN header in front of the frame at out[at + outer.length]. */
-  private wrapErspan(out: Uint8Array, at: number, frameLen: number, pkt: SynthPacket): void {
-    const outer = this.outer!;
-    out.set(outer, at);
-    const ip = at + 14;
-    const total = outer.length - 14 + frameLen;
-    out[ip + 2] = total >> 8;
-    out[ip + 3] = total & 0xff;
-    let sum = 0;
-    for (let i = 0; i < 20; i += 2) sum += (out[ip + i] << 8) | out[ip + i + 1];
-    while (sum > 0xffff) sum = (sum & 0xffff) + (sum >>> 16);
-    const ck = ~sum & 0xffff;
-    out[ip + 10] = ck >> 8;
-    out[ip + 11] = ck & 0xff;
-    const gre = ip + 20;
-    const kind = this.o.erspan;
-    if (kind === 1) return;
-    const seq = (this.greSeq = (this.greSeq + 1) >>> 0);
-    out[gre + 4] = seq >>> 24;
-    out[gre + 5] = (seq >>> 16) & 0xff;
-    out[gre + 6] = (seq >>> 8) & 0xff;
-    out[gre + 7] = seq & 0xff;
-    // The mirrored frame's own VLAN goes into the ERSPAN header too.
-    const frame = at + outer.length;
-    const vlan = out[frame + 12] === 0x81 && out[frame + 13] === 0 ? ((out[frame + 14] & 0x0f) << 8) | out[frame + 15] : 0;
-    const e = gre + 8;
-    out[e] = (out[e] & 0xf0) | (vlan >> 8);
-    out[e + 1] = vlan & 0xff;
-    if (kind === 3) {
-      const ticks = Math.floor(pkt.at / 100) % 4294967296; // ERSPAN III timestamp in 100 ns units (Gra 01), wrapping
-      out[e + 4] = ticks >>> 24;
-      out[e + 5] = (ticks >>> 16) & 0xff;
-      out[e + 6] = (ticks >>> 8) & 0xff;
-      out[e + 7] = ticks & 0xff;
-    }
-  }
 }
 
 /** Payload bytes of every generated segment: a fixed pseudo-random block (contents are opaque, as encrypted vMotion is). */
@@ -358,31 +321,7 @@ const PAYLOAD = (() => {
 })();
 
 /** The mirroring host (esx01's management vmk) sends copies to the collector. */
-function erspanOuterTemplate(kind: 1 | 2 | 3): Uint8Array {
-  const mirror = vmkOf(buildHosts(1)[0], 'management');
-  const greLen = kind === 1 ? 4 : 8;
-  const erspanLen = kind === 1 ? 0 : kind === 2 ? 8 : 12;
-  const h = new Uint8Array(14 + 20 + greLen + erspanLen);
-  h.set(COLLECTOR.mac, 0);
-  h.set(mirror.mac, 6);
-  h[12] = 0x08;
-  h[13] = 0x00;
-  const ip = 14;
-  h[ip] = 0x45;
-  h[ip + 8] = 64;
-  h[ip + 9] = 47;
-  h.set(mirror.ip, ip + 12);
-  h.set(COLLECTOR.ip, ip + 16);
-  const gre = ip + 20;
-  h[gre] = kind === 1 ? 0x00 : 0x10; // S bit for types II and III
-  const proto = kind === 3 ? 0x22eb : 0x88be;
-  h[gre + 2] = proto >> 8;
-  h[gre + 3] = proto & 0xff;
-  if (kind === 1) return h;
-  const e = gre + 8;
-  h[e] = (kind === 2 ? 1 : 2) << 4;
-  h[e + 2] = (ERSPAN_SESSION >> 8) & 0x03;
-  h[e + 3] = ERSPAN_SESSION & 0xff;
-  if (kind === 3) h[e + 11] = 0x02; // Gra 01: timestamps in 100 ns units (00 would be 100 µs)
-  return h;
+function mirrorSession(type: 1 | 2 | 3): ErspanEncapsulator {
+  const mirror = vmkOf(buildHosts(2)[0], 'management');
+  return new ErspanEncapsulator({ type, session: ERSPAN_SESSION, srcMac: mirror.mac, srcIp: mirror.ip, dstMac: COLLECTOR.mac, dstIp: COLLECTOR.ip });
 }

@@ -1,3 +1,5 @@
+import { writeIpv4HeaderChecksum } from '../net/checksum.js';
+
 /**
  * Header templates for synthetic frames: the Ethernet/802.1Q/IP/TCP-or-UDP headers of one
  * direction of a conversation are built once; each packet patches lengths, ids, sequence
@@ -121,12 +123,7 @@ export class PacketTemplate {
       const id = (this.ipId = (this.ipId + 1) & 0xffff);
       out[ip + 4] = id >> 8;
       out[ip + 5] = id & 0xff;
-      let sum = 0;
-      for (let i = 0; i < 20; i += 2) sum += (out[ip + i] << 8) | out[ip + i + 1];
-      while (sum > 0xffff) sum = (sum & 0xffff) + (sum >>> 16);
-      const ck = ~sum & 0xffff;
-      out[ip + 10] = ck >> 8;
-      out[ip + 11] = ck & 0xff;
+      writeIpv4HeaderChecksum(out, ip);
     }
     if (this.tcp) {
       writeU32(out, l4 + 4, seq);

@@ -7,9 +7,9 @@
  * - ERSPAN type II and III: each frame mirrored to a collector inside GRE, as a vDS
  *   "Encapsulated Remote Mirroring (L3) Source" session sends it.
  *
- * Written independently of core/synth (the generator) so that the two do not share a mistake;
  * tshark decodes every variant in the lab test.
  */
+import { ErspanEncapsulator } from '../../core/synth/erspan.js';
 
 /** One captured frame and the lab interface it was captured on. */
 export interface LabFrame {
@@ -153,78 +153,20 @@ function ipv4(s: string): number[] {
   return s.split('.').map(Number);
 }
 
-/** VLAN id of an 802.1Q-tagged Ethernet frame, or null. */
-function vlanOfFrame(d: Uint8Array): number | null {
-  return d[12] === 0x81 && d[13] === 0x00 ? ((d[14] & 0x0f) << 8) | d[15] : null;
-}
-
 /**
- * Wrap every frame as an ERSPAN copy: outer Ethernet + IPv4 (protocol 47) + GRE with the
- * sequence bit (ERSPAN II and III always carry it) + the ERSPAN header + the mirrored frame.
- * The mirrored frame's 802.1Q tag stays in the frame and its VLAN is also written into the
- * ERSPAN header (type II "En" = 3: tag preserved in the frame).
+ * Wrap every frame as an ERSPAN copy (core/synth/erspan.ts, the generator's encapsulation; tshark
+ * checks the result in the lab test): outer Ethernet + IPv4 + GRE with the sequence bit + the
+ * ERSPAN header + the mirrored frame, whose VLAN also goes into the ERSPAN header.
  */
 export function wrapErspan(frames: readonly LabFrame[], o: ErspanOptions): LabFrame[] {
-  const erspanLen = o.version === 2 ? 8 : 12;
-  const outerLen = 14 + 20 + 8 + erspanLen;
-  let seq = 0;
-  let ipId = 0;
+  const encapsulator = new ErspanEncapsulator({ type: o.version, session: o.session, srcMac: mac(o.srcMac), srcIp: ipv4(o.srcIp), dstMac: mac(o.dstMac), dstIp: ipv4(o.dstIp) });
+  const overhead = encapsulator.overhead;
   return frames.map((f) => {
-    const d = new Uint8Array(outerLen + f.data.length);
-    d.set(mac(o.dstMac), 0);
-    d.set(mac(o.srcMac), 6);
-    d[12] = 0x08;
-    d[13] = 0x00;
-    const ip = 14;
-    const total = outerLen - 14 + f.data.length;
-    d[ip] = 0x45;
-    d[ip + 2] = total >> 8;
-    d[ip + 3] = total & 0xff;
-    ipId = (ipId + 1) & 0xffff;
-    d[ip + 4] = ipId >> 8;
-    d[ip + 5] = ipId & 0xff;
-    d[ip + 8] = 64;
-    d[ip + 9] = 47; // GRE
-    d.set(ipv4(o.srcIp), ip + 12);
-    d.set(ipv4(o.dstIp), ip + 16);
-    let sum = 0;
-    for (let i = 0; i < 20; i += 2) sum += (d[ip + i] << 8) | d[ip + i + 1];
-    while (sum > 0xffff) sum = (sum & 0xffff) + (sum >>> 16);
-    const ck = ~sum & 0xffff;
-    d[ip + 10] = ck >> 8;
-    d[ip + 11] = ck & 0xff;
-    const gre = ip + 20;
-    d[gre] = 0x10; // S: sequence number present
-    const proto = o.version === 2 ? 0x88be : 0x22eb;
-    d[gre + 2] = proto >> 8;
-    d[gre + 3] = proto & 0xff;
-    seq = (seq + 1) >>> 0;
-    d[gre + 4] = seq >>> 24;
-    d[gre + 5] = (seq >>> 16) & 0xff;
-    d[gre + 6] = (seq >>> 8) & 0xff;
-    d[gre + 7] = seq & 0xff;
-    const e = gre + 8;
-    const vlan = vlanOfFrame(f.data);
-    d[e] = ((o.version === 2 ? 1 : 2) << 4) | ((vlan ?? 0) >> 8);
-    d[e + 1] = (vlan ?? 0) & 0xff;
-    // COS 0; type II: En (bits 4-3) = 3 "VLAN tag preserved" for tagged frames, 0 untagged;
-    // type III: BSO 0. T = 0. Session id in the low 10 bits.
-    const en = o.version === 2 && vlan !== null ? 3 : 0;
-    d[e + 2] = (en << 3) | ((o.session >> 8) & 0x03);
-    d[e + 3] = o.session & 0xff;
-    if (o.version === 3) {
-      // Gra = 01: timestamp in units of 100 ns (the lab's clock is ns), low 32 bits.
-      const units = (BigInt(f.sec) * 10_000_000n + BigInt(Math.floor(f.nsec / 100))) & 0xffffffffn;
-      const ts = Number(units);
-      d[e + 4] = ts >>> 24;
-      d[e + 5] = (ts >>> 16) & 0xff;
-      d[e + 6] = (ts >>> 8) & 0xff;
-      d[e + 7] = ts & 0xff;
-      // SGT 0, P 0, FT 0 (Ethernet frame), HW id 0, D 0 (ingress), Gra 01, O 0.
-      d[e + 11] = 0x01 << 1;
-    }
-    // Type II's last 4 bytes (reserved, port index) stay 0.
-    d.set(f.data, outerLen);
-    return { ...f, data: d, origLen: outerLen + f.origLen };
+    const d = new Uint8Array(overhead + f.data.length);
+    d.set(f.data, overhead);
+    // Type III timestamp: 100 ns units since the epoch, low 32 bits (exact with BigInt).
+    const ticks = Number((BigInt(f.sec) * 10_000_000n + BigInt(Math.floor(f.nsec / 100))) & 0xffffffffn);
+    encapsulator.wrap(d, 0, f.data.length, ticks);
+    return { ...f, data: d, origLen: overhead + f.origLen };
   });
 }
