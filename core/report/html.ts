@@ -66,7 +66,7 @@ const CSS = `
 body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",sans-serif;color:#1b1f24;margin:2em auto;max-width:1100px;padding:0 1em}
 h1{font-size:1.6em;margin-bottom:.2em}h2{border-bottom:2px solid #d0d7de;padding-bottom:.2em;margin-top:2em}h3{margin-bottom:.3em}
 table{border-collapse:collapse;width:100%;margin:.5em 0 1em}th,td{border:1px solid #d0d7de;padding:4px 6px;text-align:left;vertical-align:top}
-th{background:#f6f8fa}td.num{text-align:right;font-variant-numeric:tabular-nums}code,.mono{font-family:ui-monospace,Menlo,Consolas,monospace;font-size:.92em}
+th{background:#f6f8fa}td.hash{word-break:break-all;min-width:12em}td.num{text-align:right;font-variant-numeric:tabular-nums}code,.mono{font-family:ui-monospace,Menlo,Consolas,monospace;font-size:.92em}
 .badge{display:inline-block;min-width:3.2em;text-align:center;border-radius:3px;padding:0 4px;font-weight:600;font-size:.85em;color:#fff}
 .badge.fail{background:#cf222e}.badge.warn{background:#9a6700}.badge.pass{background:#1a7f37}.badge.info{background:#57606a}
 .finding{border:1px solid #d0d7de;border-left-width:6px;border-radius:4px;padding:.5em .8em;margin:.8em 0;page-break-inside:avoid}
@@ -146,7 +146,7 @@ export function htmlReport(report: AnalysisReport, meta: HtmlMeta): string {
 
   out.push(`<h2 id="custody">Chain of custody</h2><table><thead><tr><th>Capture</th><th>Format</th><th>Size</th><th>SHA-256</th><th>Packets</th><th>Frame bytes</th><th>First packet</th><th>Last packet</th><th>Warnings</th></tr></thead><tbody>`);
   for (const c of report.captures) {
-    out.push(`<tr><td class="mono">${esc(c.file)}</td><td>${esc(c.format)}${c.compression === 'gzip' ? ' (gzip)' : ''}</td><td class="num">${thousands(c.size)}</td><td class="mono">${esc(c.sha256 ?? 'not computed')}</td><td class="num">${thousands(c.packets)}</td><td class="num">${thousands(c.bytes)}</td><td>${esc(c.start ?? '')}</td><td>${esc(c.end ?? '')}</td><td>${esc(c.warnings.join('; '))}</td></tr>`);
+    out.push(`<tr><td class="mono">${esc(c.file)}</td><td>${esc(c.format)}${c.compression === 'gzip' ? ' (gzip)' : ''}</td><td class="num">${thousands(c.size)}</td><td class="mono hash">${esc(c.sha256 ?? 'not computed')}</td><td class="num">${thousands(c.packets)}</td><td class="num">${thousands(c.bytes)}</td><td>${esc(c.start ?? '')}</td><td>${esc(c.end ?? '')}</td><td>${esc(c.warnings.join('; '))}</td></tr>`);
   }
   out.push(`</tbody></table><p class="meta">Tool: ${esc(report.tool.name)} ${esc(report.tool.version)} · report schema ${report.schemaVersion} · command: <span class="mono">${esc(meta.commandLine)}</span> · generated ${esc(meta.generatedAt)}</p>`);
   out.push('</body></html>\n');

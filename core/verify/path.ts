@@ -106,8 +106,8 @@ export function pathOf(f: AttributedFlow, index: InventoryIndex, arp: ArpTable, 
       capture,
       frames: [],
       text: same
-        ? `${client.label} and ${server.label} share subnet ${c.vmk.ip} / ${s.vmk.ip}: on-link for ESXi`
-        : `${client.label} (${c.vmk.ip}) and ${server.label} (${s.vmk.ip}) are in different subnets: only a gateway or a static route joins them`,
+        ? `${c.label} (${c.vmk.ip}) and ${s.label} (${s.vmk.ip}) share a subnet: on-link for ESXi`
+        : `${c.label} (${c.vmk.ip}) and ${s.label} (${s.vmk.ip}) are in different subnets: only a gateway or a static route joins them`,
     });
   }
   const routedBy = evidence.filter((e) => e.routed === true);

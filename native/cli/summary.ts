@@ -63,6 +63,26 @@ export function summaryText(report: AnalysisReport): string {
       ),
     );
   }
+  if (report.migrations.length > 0) {
+    out.push('');
+    out.push('Migrations');
+    out.push(
+      table(
+        ['id', 'kind', 'source', 'destination', 'streams', 'frame bytes', 'duration', 'Mbit/s'],
+        report.migrations.map((m) => [
+          m.id,
+          m.kind,
+          m.sourceVmks.join(', '),
+          m.destVmks.join(', '),
+          String(m.streams),
+          thousands(m.bytes),
+          humanDuration(m.durationSeconds),
+          m.throughputBitsPerSecond === null ? '-' : (m.throughputBitsPerSecond / 1e6).toFixed(1),
+        ]),
+        new Set([4, 5, 6, 7]),
+      ),
+    );
+  }
   if (report.findings.length > 0) {
     out.push('');
     out.push('Findings');

@@ -15,8 +15,10 @@ import { tempDir } from '../helpers/temp.js';
 const UPDATE = process.env.VMKSCOPE_UPDATE_GOLDEN === '1';
 const GOLDEN = repoPath('test/golden');
 
-/** Each case: the generate arguments that make its capture. */
+/** Each case: the generate arguments that make its capture; `+inventory` cases analyse it with the site's inventory. */
 const CASES: Record<string, string[]> = {
+  'esxi-mix+inventory': ['--packets', '2500', '--scale', '0.004'],
+  'lossy-trunk-erspan3+inventory': ['--packets', '3000', '--scale', '0.004', '--vlan', '--erspan', '3', '--loss', '0.01', '--format', 'pcapng', '--seed', '5'],
   'esxi-mix': ['--packets', '2500', '--scale', '0.004'],
   'trunk-vlan-erspan2-pcapng-ns': ['--packets', '2500', '--scale', '0.004', '--vlan', '--erspan', '2', '--format', 'pcapng', '--ns', '--seed', '2'],
   'erspan3-gzip-big-endian': ['--packets', '2000', '--scale', '0.004', '--erspan', '3', '--big-endian', '--gzip', '--seed', '3'],
@@ -34,9 +36,11 @@ const dir = tempDir();
 for (const [name, args] of Object.entries(CASES)) {
   test(name, async () => {
     const capture = path.join(dir, `${name}.cap`);
-    const gen = await runCli(['generate', ...args, '-o', capture]);
+    const inventory = path.join(dir, `${name}.yaml`);
+    const withInventory = name.endsWith('+inventory');
+    const gen = await runCli(['generate', ...args, '-o', capture, ...(withInventory ? ['--inventory-out', inventory] : [])]);
     assert.equal(gen.code, 0, gen.stderr);
-    const r = await runCli(['analyze', capture, '--hash', '--json', '-']);
+    const r = await runCli(['analyze', capture, '--hash', '--json', '-', ...(withInventory ? ['--inventory', inventory] : [])]);
     assert.equal(r.code, 0, r.stderr);
     const report = normalise(JSON.parse(r.stdout) as AnalysisReport, dir);
     const golden = path.join(GOLDEN, `${name}.json`);
