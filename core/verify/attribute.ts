@@ -19,10 +19,17 @@ export interface AttributedFlow {
   end: number;
 }
 
+let lastWhole = '';
+let lastBase = NaN;
+
 export function epochSeconds(iso: string): number {
-  const m = /\.(\d+)Z$/.exec(iso);
-  const base = Date.parse(iso.replace(/\.\d+Z$/, 'Z')) / 1000;
-  return m ? base + Number(`0.${m[1]}`) : base;
+  // isoTime's shape: YYYY-MM-DDTHH:MM:SS[.fraction]Z. Flows share seconds: parse each once.
+  const whole = iso.slice(0, 19);
+  if (whole !== lastWhole) {
+    lastWhole = whole;
+    lastBase = Date.parse(`${whole}Z`) / 1000;
+  }
+  return iso.length > 20 ? lastBase + Number(`0${iso.slice(19, -1)}`) : lastBase;
 }
 
 function role(index: InventoryIndex, ip: string): EndpointRole {
@@ -39,9 +46,16 @@ function role(index: InventoryIndex, ip: string): EndpointRole {
 
 /** Host and vmk of each end, filled into the contract's endpoint fields. */
 export function attribute(index: InventoryIndex, flows: FlowRecord[]): AttributedFlow[] {
+  // Flows share endpoints: resolve each address once.
+  const roles = new Map<string, EndpointRole>();
+  const roleOf = (ip: string): EndpointRole => {
+    let r = roles.get(ip);
+    if (r === undefined) roles.set(ip, (r = role(index, ip)));
+    return r;
+  };
   return flows.map((record) => {
-    const client = role(index, record.client.ip);
-    const server = role(index, record.server.ip);
+    const client = roleOf(record.client.ip);
+    const server = roleOf(record.server.ip);
     for (const [end, r] of [
       [record.client, client],
       [record.server, server],

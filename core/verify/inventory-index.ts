@@ -1,5 +1,5 @@
 import type { Inventory, InventoryGateway, InventoryHost, InventoryVcenter, InventoryVmk, VmkService } from '../contract/inventory.js';
-import { inPrefix, normalizeMac, parseCidr, parseIp, sameAddress, type IpAddress, type IpPrefix } from '../net/ip.js';
+import { formatIp, inPrefix, normalizeMac, parseCidr, parseIp, type IpAddress, type IpPrefix } from '../net/ip.js';
 
 /** A vmk with what the rules need to know about it, resolved once. */
 export interface IndexedVmk {
@@ -8,6 +8,8 @@ export interface IndexedVmk {
   /** `esx01.example.net/vmk1`, as findings name it. */
   label: string;
   prefix: IpPrefix;
+  /** Its MAC, lower-case colon-separated, or null when the inventory has none. */
+  mac: string | null;
   /** Services the vmk really carries: tags plus what its netstack implies, minus what another stack took over. */
   services: Set<VmkService>;
   /** Services configured on it but deactivated because a dedicated netstack exists on the host. */
@@ -23,6 +25,13 @@ export interface IndexedVmk {
 export class InventoryIndex {
   readonly vmks: IndexedVmk[] = [];
   private readonly byHost = new Map<InventoryHost, IndexedVmk[]>();
+  // Keyed by canonical text (formatIp, normalizeMac), built once: a capture has far more flows
+  // than the inventory has entries. Where two entries claim a key, the first in the file wins.
+  private readonly vmkAt = new Map<string, IndexedVmk>();
+  private readonly vmkWithMac = new Map<string, IndexedVmk>();
+  private readonly vcenterAt = new Map<string, InventoryVcenter>();
+  private readonly gatewayAt = new Map<string, InventoryGateway>();
+  private readonly gatewayWithMac = new Map<string, InventoryGateway>();
 
   constructor(readonly inventory: Inventory) {
     for (const host of inventory.hosts) {
@@ -37,10 +46,19 @@ export class InventoryIndex {
         if (vmk.netstack === 'vSphereProvisioning') services.add('vSphereProvisioning');
         if (vmk.netstack !== 'vmotion' && stacks.has('vmotion') && services.delete('vmotion')) deactivated.add('vmotion');
         if (vmk.netstack !== 'vSphereProvisioning' && stacks.has('vSphereProvisioning') && services.delete('vSphereProvisioning')) deactivated.add('vSphereProvisioning');
-        vmks.push({ host, vmk, label: `${host.name}/${vmk.device}`, prefix, services, deactivated });
+        vmks.push({ host, vmk, label: `${host.name}/${vmk.device}`, prefix, mac: vmk.mac === null ? null : normalizeMac(vmk.mac), services, deactivated });
       }
       this.byHost.set(host, vmks);
       this.vmks.push(...vmks);
+    }
+    // Primary addresses before other addresses, as a lookup by address always preferred them.
+    for (const v of this.vmks) claim(this.vmkAt, formatIp(v.prefix), v);
+    for (const v of this.vmks) for (const other of v.vmk.otherIps) claim(this.vmkAt, canonicalIp(other), v);
+    for (const v of this.vmks) claim(this.vmkWithMac, v.mac, v);
+    for (const vc of inventory.vcenters) claim(this.vcenterAt, canonicalIp(vc.ip), vc);
+    for (const g of inventory.gateways) {
+      for (const a of g.ips) claim(this.gatewayAt, canonicalIp(a), g);
+      for (const m of g.macs) claim(this.gatewayWithMac, normalizeMac(m), g);
     }
   }
 
@@ -50,30 +68,24 @@ export class InventoryIndex {
 
   /** The vmk owning an address (primary or other addresses). */
   vmkByIp(ip: IpAddress): IndexedVmk | null {
-    for (const v of this.vmks) {
-      if (sameAddress(v.prefix, ip)) return v;
-      for (const other of v.vmk.otherIps) {
-        const p = parseCidr(other);
-        if (p && sameAddress(p, ip)) return v;
-      }
-    }
-    return null;
+    return this.vmkAt.get(formatIp(ip)) ?? null;
   }
 
+  /** The vmk with a MAC (lower-case colon-separated, as flows record it). */
   vmkByMac(mac: string): IndexedVmk | null {
-    return this.vmks.find((v) => v.vmk.mac !== null && normalizeMac(v.vmk.mac) === mac) ?? null;
+    return this.vmkWithMac.get(mac) ?? null;
   }
 
   vcenterByIp(ip: IpAddress): InventoryVcenter | null {
-    return this.inventory.vcenters.find((v) => sameIp(v.ip, ip)) ?? null;
+    return this.vcenterAt.get(formatIp(ip)) ?? null;
   }
 
   gatewayByMac(mac: string): InventoryGateway | null {
-    return this.inventory.gateways.find((g) => g.macs.some((m) => normalizeMac(m) === mac)) ?? null;
+    return this.gatewayWithMac.get(mac) ?? null;
   }
 
   gatewayByIp(ip: IpAddress): InventoryGateway | null {
-    return this.inventory.gateways.find((g) => g.ips.some((a) => sameIp(a, ip))) ?? null;
+    return this.gatewayAt.get(formatIp(ip)) ?? null;
   }
 
   /** The host's vmks carrying a service. */
@@ -102,9 +114,14 @@ export class InventoryIndex {
   }
 }
 
-function sameIp(text: string, ip: IpAddress): boolean {
+/** An inventory address (with or without a /prefix) as formatIp writes it, or null if it is not one. */
+function canonicalIp(text: string): string | null {
   const parsed = parseIp(text.split('/')[0]);
-  return parsed !== null && sameAddress(parsed, ip);
+  return parsed === null ? null : formatIp(parsed);
+}
+
+function claim<V>(map: Map<string, V>, key: string | null, value: V): void {
+  if (key !== null && !map.has(key)) map.set(key, value);
 }
 
 /** Whether two vmks share a subnet, judged from both prefixes. */

@@ -124,7 +124,7 @@ function endView(role: EndpointRole, ip: string, label: string, index: Inventory
   let mac: string | null = null;
   const gatewayMacs = new Map<string, string>();
   if (role.kind === 'vmk') {
-    mac = role.vmk.vmk.mac === null ? null : normalizeMac(role.vmk.vmk.mac);
+    mac = role.vmk.mac;
     const gw = role.vmk.vmk.gateway;
     if (gw !== null) {
       const inv = parseIp(gw);

@@ -7,7 +7,7 @@ import { groupMigrations } from './migrations.js';
 import { arpTable, pathOf, type PathVerdict } from './path.js';
 import { DEFAULT_POLICY, type Policy } from './policy.js';
 import { RULES } from './rules/index.js';
-import type { RuleContext } from './rules/rule.js';
+import { EvidenceList, type RuleContext } from './rules/rule.js';
 
 /**
  * The verification stage: attribute every flow to hosts and vmks, refine its class, group
@@ -33,7 +33,7 @@ export function verify(report: AnalysisReport, inventory: Inventory | null, poli
   const ctx: RuleContext = { index, inferred: inv.inferred, flows, migrations, paths, captures: report.captures, policy, frame };
   const findings: FindingRecord[] = [];
   for (const rule of RULES) {
-    for (const v of rule.check(ctx)) findings.push({ id: `v${findings.length + 1}`, rule: rule.id, category: rule.category, ...v });
+    for (const v of rule.check(ctx)) findings.push({ id: `v${findings.length + 1}`, rule: rule.id, category: rule.category, ...v, evidence: EvidenceList.of(v.evidence).toArray() });
   }
   const summary = { pass: 0, fail: 0, warn: 0, info: 0 };
   for (const f of findings) summary[f.status]++;

@@ -13,6 +13,7 @@ import { CaptureAnalysis } from '../../core/flow/capture-analysis.js';
 import { buildReport } from '../../core/report/build.js';
 import { buildHosts, siteInventory } from '../../core/synth/topology.js';
 import { DEFAULT_POLICY } from '../../core/verify/policy.js';
+import { MAX_EVIDENCE } from '../../core/verify/rules/rule.js';
 import { verify } from '../../core/verify/verify.js';
 import { readCapture } from '../../native/sources/capture-reader.js';
 import { generate } from '../helpers/generate.js';
@@ -110,4 +111,22 @@ test('migration traffic to an address in no inventory', async () => {
   );
   const unknown = findings(report, 'unknown-endpoint.migration-peer');
   assert.ok(unknown.some((f) => f.title.startsWith('198.18.20.12 ') && f.status === 'warn'));
+});
+
+test('a migration of thousands of streams keeps MAX_EVIDENCE observations and counts the rest', async () => {
+  const many = path.join(dir, 'many-streams.pcap');
+  fs.writeFileSync(many, generate({ scenario: 'small-packets', flows: 2000, packets: 20000 }).data);
+  const analysis = new CaptureAnalysis();
+  const facts = await readCapture(many, () => analysis, { hash: false });
+  const report = verify(buildReport({ name: 'vmkscope', version: 'test' }, [{ file: many, ...facts, analysis }]), inventory(), DEFAULT_POLICY);
+  const gateway = findings(report, 'gateway.crossing').sort((a, b) => b.flows.length - a.flows.length)[0];
+  assert.ok(gateway.flows.length >= 400, `${gateway.flows.length} streams`);
+  assert.equal(gateway.evidence.length, MAX_EVIDENCE + 1);
+  const more = gateway.evidence[MAX_EVIDENCE];
+  assert.equal(more.kind, 'more');
+  const offered = gateway.flows.reduce((n, id) => n + report.flows.find((f) => f.id === id)!.path.evidence.length, 0);
+  const counted = Number(/^(\d+) more observations/.exec(more.text)![1]);
+  // Distinct observations first (a shared subnet line is said once), every later one counted.
+  assert.ok(counted > offered - 2 * MAX_EVIDENCE && counted < offered, `${counted} of ${offered}`);
+  assert.equal(new Set(gateway.evidence.map((e) => e.text)).size, gateway.evidence.length, 'kept evidence is distinct');
 });

@@ -1,9 +1,10 @@
+import type { EvidenceRecord } from '../../contract/report.js';
 import type { VmkService } from '../../contract/inventory.js';
 import { formatIp } from '../../net/ip.js';
 import { sameSubnet } from '../inventory-index.js';
 import { evidence, type Rule, type Verdict } from './rule.js';
 
-function inventoryEvidence(text: string): Verdict['evidence'][number] {
+function inventoryEvidence(text: string): EvidenceRecord {
   return evidence('inventory', text, [], null);
 }
 

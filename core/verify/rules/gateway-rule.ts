@@ -1,5 +1,4 @@
-import type { EvidenceRecord } from '../../contract/report.js';
-import { fromPath, type Rule, type Verdict } from './rule.js';
+import { EvidenceList, type Rule, type Verdict } from './rule.js';
 
 const KIND_NAME = { vmotion: 'vMotion', cold: 'Cold migration', udt: 'UDT migration' } as const;
 
@@ -19,13 +18,14 @@ export const gatewayRule: Rule = {
       const crossing = paths.some((p) => p.routed === true);
       const proven = !crossing && paths.every((p) => p.routed === false);
       const gateways = [...new Set(paths.flatMap((p) => (p.gateway === null ? [] : p.gateway.split(', '))))];
-      // Evidence that supports the verdict first, then the rest, each once.
-      const seen = new Set<string>();
-      const ordered = paths
-        .flatMap((p) => p.evidence)
-        .sort((a, b) => Number(b.routed === crossing) - Number(a.routed === crossing))
-        .filter((e) => (seen.has(e.text) ? false : (seen.add(e.text), true)));
-      const evidence: EvidenceRecord[] = ordered.map(fromPath);
+      // Evidence that supports the verdict first, then the rest.
+      const evidence = new EvidenceList();
+      let routedFlows = 0;
+      for (const p of paths) {
+        if (p.routed === true) routedFlows++;
+        for (const e of p.evidence) if (e.routed === crossing) evidence.add(e);
+      }
+      for (const p of paths) for (const e of p.evidence) if (e.routed !== crossing) evidence.add(e);
       const name = `${KIND_NAME[r.kind]} ${r.id} ${r.sourceHost} → ${r.destHost}`;
       if (crossing) {
         const counted = ctx.policy.gateways === null || gateways.some((g) => ctx.policy.gateways!.includes(g));
@@ -33,7 +33,7 @@ export const gatewayRule: Rule = {
         out.push({
           status: forbidden ? 'fail' : 'warn',
           title: `${name}: migration data crossed ${gateways.length > 0 ? `gateway ${gateways.join(', ')}` : 'a router'}`,
-          detail: `${ordered.filter((e) => e.routed === true).length} observation(s) show the data was routed (a gateway's MAC, a TTL below ESXi's 64, or vmks in different subnets).${forbidden ? ` The policy (${ctx.policy.source}) forbids ${r.kind} data across ${ctx.policy.gateways ? ctx.policy.gateways.join(', ') : 'gateways'}.` : ' Migration data that crosses a gateway appliance passes through whatever that appliance inspects or logs.'}`,
+          detail: `${routedFlows} of ${paths.length} flow(s) show the data was routed (a gateway's MAC, a TTL below ESXi's 64, or vmks in different subnets).${forbidden ? ` The policy (${ctx.policy.source}) forbids ${r.kind} data across ${ctx.policy.gateways ? ctx.policy.gateways.join(', ') : 'gateways'}.` : ' Migration data that crosses a gateway appliance passes through whatever that appliance inspects or logs.'}`,
           flows: r.flows,
           evidence,
         });

@@ -1,3 +1,4 @@
+import type { EvidenceRecord } from '../../contract/report.js';
 import type { VmkService } from '../../contract/inventory.js';
 import { clientLabel, serverLabel, type AttributedFlow, type EndpointRole } from '../attribute.js';
 import { sameSubnet, type IndexedVmk } from '../inventory-index.js';
@@ -15,7 +16,7 @@ function bytesText(n: number): string {
   return n >= 1e9 ? `${(n / 1e9).toFixed(2)} GB` : n >= 1e6 ? `${(n / 1e6).toFixed(1)} MB` : `${n} bytes`;
 }
 
-function streamEvidence(ctx: RuleContext, f: AttributedFlow): Verdict['evidence'][number] {
+function streamEvidence(ctx: RuleContext, f: AttributedFlow): EvidenceRecord {
   return flowEvidence(ctx, f, `${f.record.id}: ${clientLabel(f)} → ${serverLabel(f)}, ${bytesText(f.record.bytes)}`);
 }
 
@@ -187,7 +188,7 @@ function roleFor(v: IndexedVmk, order: VmkService[], ctx: RuleContext): string {
   return ctx.index.managementVmks(v.host).includes(v) ? 'management' : 'other';
 }
 
-/** asymmetric-path.nfc-fallback: the two ends of a migration flow use vmks of different roles. */
+/** asymmetric-path.nfc-fallback: the two ends of a migration's flows use vmks of different roles. */
 export const asymmetricRule: Rule = {
   id: 'asymmetric-path.nfc-fallback',
   category: 'asymmetric-path',
@@ -196,24 +197,27 @@ export const asymmetricRule: Rule = {
     const out: Verdict[] = [];
     for (const m of ctx.migrations) {
       const order: VmkService[] = m.record.kind === 'vmotion' ? ['vmotion', 'vSphereProvisioning', 'management'] : ['vSphereProvisioning', 'management', 'vmotion'];
+      const asymmetric: { f: AttributedFlow; c: IndexedVmk; s: IndexedVmk; rc: string; rs: string }[] = [];
       for (const f of m.flows) {
         const c = vmkOf(f.client);
         const s = vmkOf(f.server);
         if (c === null || s === null) continue;
         const rc = roleFor(c, order, ctx);
         const rs = roleFor(s, order, ctx);
-        if (rc === rs) continue;
-        out.push({
-          status: 'warn',
-          title: `${f.record.id}: ${c.label} (${rc}) → ${s.label} (${rs}): the ends use vmks of different roles`,
-          detail:
-            rc === 'management' && rs === 'provisioning'
-              ? 'The source used its management vmk and the destination its provisioning vmk: KB 340170 scenario 4 (provisioning vmks in different subnets, no route on the provisioning stack, physical routing present). The source side crosses the management network and almost certainly its gateway.'
-              : `One end used a ${rc} vmk, the other a ${rs} vmk: the path is asymmetric and the two ends sit on different networks.`,
-          flows: [f.record.id],
-          evidence: [streamEvidence(ctx, f)],
-        });
+        if (rc !== rs) asymmetric.push({ f, c, s, rc, rs });
       }
+      if (asymmetric.length === 0) continue;
+      const pairs = [...new Set(asymmetric.map((a) => `${a.c.label} (${a.rc}) → ${a.s.label} (${a.rs})`))];
+      const fallback = asymmetric.some((a) => a.rc === 'management' && a.rs === 'provisioning');
+      out.push({
+        status: 'warn',
+        title: title(m, `the ends use vmks of different roles: ${pairs.join('; ')}`),
+        detail: fallback
+          ? 'The source used its management vmk and the destination its provisioning vmk: KB 340170 scenario 4 (provisioning vmks in different subnets, no route on the provisioning stack, physical routing present). The source side crosses the management network and almost certainly its gateway.'
+          : 'One end used a vmk of one role, the other a vmk of another: the path is asymmetric and the two ends sit on different networks.',
+        flows: asymmetric.map((a) => a.f.record.id),
+        evidence: asymmetric.map((a) => streamEvidence(ctx, a.f)),
+      });
     }
     return out;
   },

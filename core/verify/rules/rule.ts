@@ -2,7 +2,7 @@ import type { CaptureRecord, EvidenceRecord, FindingCategory, FindingRecord, Fin
 import type { AttributedFlow } from '../attribute.js';
 import type { InventoryIndex } from '../inventory-index.js';
 import type { Migration } from '../migrations.js';
-import type { PathEvidence, PathVerdict } from '../path.js';
+import type { PathVerdict } from '../path.js';
 import type { Policy } from '../policy.js';
 
 /** Everything a rule may look at. */
@@ -25,7 +25,7 @@ export interface Verdict {
   title: string;
   detail: string;
   flows: string[];
-  evidence: EvidenceRecord[];
+  evidence: EvidenceRecord[] | EvidenceList;
 }
 
 export interface Rule {
@@ -39,8 +39,44 @@ export function evidence(kind: string, text: string, frames: number[], capture: 
   return { kind, text, frames, capture };
 }
 
-export function fromPath(e: PathEvidence): EvidenceRecord {
-  return { kind: e.kind, text: e.text, frames: e.frames, capture: e.capture };
+/** Evidence items kept per finding; a migration of thousands of streams says the same thing thousands of times. */
+export const MAX_EVIDENCE = 40;
+
+/**
+ * A finding's evidence: the first MAX_EVIDENCE distinct observations in the order given, then one
+ * item that counts the rest by kind. Past the cap nothing is kept or compared, so a rule may offer
+ * every flow's observations at the cost of a counter each.
+ */
+export class EvidenceList {
+  private readonly items: EvidenceRecord[] = [];
+  private readonly texts = new Set<string>();
+  private readonly more = new Map<string, number>();
+  private moreCount = 0;
+
+  static of(evidence: EvidenceRecord[] | EvidenceList): EvidenceList {
+    if (evidence instanceof EvidenceList) return evidence;
+    const list = new EvidenceList();
+    for (const e of evidence) list.add(e);
+    return list;
+  }
+
+  /** Keeps the record's kind, text, frames and capture (a PathEvidence's other fields stay out). */
+  add(e: EvidenceRecord): void {
+    if (this.items.length < MAX_EVIDENCE) {
+      if (this.texts.has(e.text)) return;
+      this.texts.add(e.text);
+      this.items.push({ kind: e.kind, text: e.text, frames: e.frames, capture: e.capture });
+      return;
+    }
+    this.more.set(e.kind, (this.more.get(e.kind) ?? 0) + 1);
+    this.moreCount++;
+  }
+
+  toArray(): EvidenceRecord[] {
+    if (this.moreCount === 0) return this.items;
+    const counts = [...this.more].map(([k, n]) => `${n} ${k}`).join(', ');
+    return [...this.items, { kind: 'more', text: `${this.moreCount} more observations (${counts}); the finding's flows list names every flow`, frames: [], capture: null }];
+  }
 }
 
 /** The flow's first frames as evidence of where it is. */
