@@ -1,4 +1,4 @@
-import { PCAP_MAGIC_MICRO, PCAP_MAGIC_NANO } from '../capture/pcap.js';
+import { pcapngTimestamp, writePcapFileHeader, writePcapngInterface, writePcapngPacketHeader, writePcapngSectionHeader, writePcapRecordHeader } from '../capture/writer.js';
 import { scenarioActivities, type ScenarioName } from './scenario.js';
 import type { Activity, Spawn, SynthPacket } from './sessions.js';
 import { Prng } from './prng.js';
@@ -163,7 +163,7 @@ export class CaptureGenerator {
     }
     let off = 0;
     if (!this.started) {
-      off = this.fileHeader(out);
+      off = this.fileHeader();
       this.started = true;
     }
     const limitPackets = this.o.packets ?? Infinity;
@@ -200,46 +200,13 @@ export class CaptureGenerator {
     this.dv!.setUint16(off, v, !this.o.bigEndian);
   }
 
-  private fileHeader(out: Uint8Array): number {
+  private fileHeader(): number {
+    const dv = this.dv!;
+    const le = !this.o.bigEndian;
     const snaplen = this.o.snaplen > 0 ? this.o.snaplen : 262144;
-    if (this.o.format === 'pcap') {
-      this.u32(0, this.o.nanosecond ? PCAP_MAGIC_NANO : PCAP_MAGIC_MICRO);
-      this.u16(4, 2);
-      this.u16(6, 4);
-      this.u32(8, 0);
-      this.u32(12, 0);
-      this.u32(16, snaplen);
-      this.u32(20, 1);
-      return 24;
-    }
-    // SHB (28 bytes, no options) then an IDB for the uplink with if_name and if_tsresol.
-    this.u32(0, 0x0a0d0d0a);
-    this.u32(4, 28);
-    this.u32(8, 0x1a2b3c4d);
-    this.u16(12, 1);
-    this.u16(14, 0);
-    this.u32(16, 0xffffffff);
-    this.u32(20, 0xffffffff);
-    this.u32(24, 28);
-    const name = 'vmnic0';
-    const idbLen = 16 + (4 + 8) + (4 + 4) + 4 + 4;
-    let o = 28;
-    this.u32(o, 1);
-    this.u32(o + 4, idbLen);
-    this.u16(o + 8, 1);
-    this.u16(o + 10, 0);
-    this.u32(o + 12, snaplen);
-    this.u16(o + 16, 2); // if_name
-    this.u16(o + 18, name.length);
-    for (let i = 0; i < 8; i++) out[o + 20 + i] = i < name.length ? name.charCodeAt(i) : 0;
-    this.u16(o + 28, 9); // if_tsresol
-    this.u16(o + 30, 1);
-    out[o + 32] = this.o.nanosecond ? 9 : 6;
-    out[o + 33] = out[o + 34] = out[o + 35] = 0;
-    this.u32(o + 36, 0); // opt_endofopt
-    this.u32(o + 40, idbLen);
-    o += idbLen;
-    return o;
+    if (this.o.format === 'pcap') return writePcapFileHeader(dv, 0, { le, nano: this.o.nanosecond, snaplen, linkType: 1 });
+    const shb = writePcapngSectionHeader(dv, 0, le);
+    return shb + writePcapngInterface(dv, shb, le, { linkType: 1, snaplen, name: 'vmnic0', tsresol: this.o.nanosecond ? 9 : 6 });
   }
 
   /** pcapng ends with an Interface Statistics Block: the drops a lossy capture would report. */
@@ -274,41 +241,13 @@ export class CaptureGenerator {
     this.frameBytes += wireLen;
     this.innerFrameBytes += frameLen;
     const capLen = this.o.snaplen > 0 ? Math.min(wireLen, this.o.snaplen) : wireLen;
-    const at = pkt.at;
-    const sec = GENERATED_START_SEC + Math.floor(at / 1e9);
-    const nsec = Math.floor(at % 1e9);
-    if (!ng) {
-      this.u32(off, sec);
-      this.u32(off + 4, this.o.nanosecond ? nsec : Math.floor(nsec / 1000));
-      this.u32(off + 8, capLen);
-      this.u32(off + 12, wireLen);
-      return hdr + capLen;
-    }
-    const padded = (capLen + 3) & ~3;
-    const blockLen = 28 + padded + 4;
-    // Timestamps in if_tsresol units since the epoch, as two 32-bit halves. Nanoseconds since
-    // 1970 exceed 2^53, so they are split exactly with BigInt.
-    let hi: number;
-    let lo: number;
-    if (this.o.nanosecond) {
-      const units = BigInt(sec) * 1_000_000_000n + BigInt(nsec);
-      hi = Number(units >> 32n);
-      lo = Number(units & 0xffffffffn);
-    } else {
-      const units = sec * 1e6 + Math.floor(nsec / 1000);
-      hi = Math.floor(units / 4294967296);
-      lo = units % 4294967296;
-    }
-    this.u32(off, 6);
-    this.u32(off + 4, blockLen);
-    this.u32(off + 8, 0);
-    this.u32(off + 12, hi);
-    this.u32(off + 16, lo >>> 0);
-    this.u32(off + 20, capLen);
-    this.u32(off + 24, wireLen);
-    out.fill(0, off + 28 + capLen, off + 28 + padded);
-    this.u32(off + 28 + padded, blockLen);
-    return blockLen;
+    const sec = GENERATED_START_SEC + Math.floor(pkt.at / 1e9);
+    const nsec = Math.floor(pkt.at % 1e9);
+    const dv = this.dv!;
+    const le = !this.o.bigEndian;
+    if (!ng) return writePcapRecordHeader(dv, off, le, sec, this.o.nanosecond ? nsec : Math.floor(nsec / 1000), capLen, wireLen) + capLen;
+    const [hi, lo] = pcapngTimestamp(sec, nsec, this.o.nanosecond ? 9 : 6);
+    return writePcapngPacketHeader(dv, off, le, 0, hi, lo, capLen, wireLen);
   }
 }
 

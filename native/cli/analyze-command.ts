@@ -5,6 +5,7 @@ import { htmlReport } from '../../core/report/html.js';
 import { UsageError } from '../../core/contract/errors.js';
 import { Engine } from '../engine/engine.js';
 import { parseCommandArgs } from './args.js';
+import { writeReportJson } from './json-output.js';
 import { ProgressLine } from './progress.js';
 import { summaryText } from './summary.js';
 
@@ -15,6 +16,7 @@ export async function runAnalyze(args: string[]): Promise<number> {
     csv: { type: 'string' },
     inventory: { type: 'string', multiple: true },
     policy: { type: 'string' },
+    db: { type: 'string' },
     'no-progress': { type: 'boolean' },
     hash: { type: 'boolean' },
   });
@@ -26,6 +28,7 @@ export async function runAnalyze(args: string[]): Promise<number> {
     csv: values.csv,
     inventory: values.inventory,
     policy: values.policy,
+    db: values.db,
     hash: values.hash ?? false,
     progress: !values['no-progress'] && process.stderr.isTTY,
   });
@@ -40,6 +43,8 @@ export interface OutputOptions {
   csv?: string;
   inventory?: string[];
   policy?: string;
+  /** Keep the analysis in this database. */
+  db?: string;
   hash: boolean;
   /** A progress line on stderr. */
   progress: boolean;
@@ -49,16 +54,19 @@ export interface OutputOptions {
 export async function analyzeAndPrint(captures: string[], options: OutputOptions): Promise<number> {
   const jsonToStdout = options.json === '-';
   const progress = options.progress ? new ProgressLine(process.stderr) : null;
-  const engine = new Engine();
+  const engine = new Engine({ database: options.db ?? null });
   if (progress) engine.on('progress', (p) => progress.update(p));
   engine.on('warning', (w) => process.stderr.write(`vmkscope: warning: ${w}\n`));
   const startedAt = new Date();
-  let report;
+  let result;
   try {
-    report = await engine.analyze({ captures, hash: options.hash || options.html !== undefined, inventory: options.inventory, policy: options.policy });
+    result = await engine.analyze({ captures, hash: options.hash || options.html !== undefined, inventory: options.inventory, policy: options.policy, store: options.db !== undefined });
   } finally {
     progress?.done();
+    engine.close();
   }
+  const { report, analysisId } = result;
+  if (analysisId !== null && !jsonToStdout) process.stderr.write(`vmkscope: kept as analysis ${analysisId} in ${options.db}\n`);
   if (options.html !== undefined) {
     fs.writeFileSync(options.html, htmlReport(report, { commandLine: ['vmkscope', ...process.argv.slice(2)].join(' '), generatedAt: startedAt.toISOString() }));
   }
@@ -66,12 +74,11 @@ export async function analyzeAndPrint(captures: string[], options: OutputOptions
     fs.mkdirSync(options.csv, { recursive: true });
     for (const [name, text] of Object.entries(csvTables(report))) fs.writeFileSync(path.join(options.csv, name), text);
   }
-  const json = `${JSON.stringify(report, null, 2)}\n`;
   if (jsonToStdout) {
-    process.stdout.write(json);
+    await writeReportJson(report, '-');
     for (const c of report.captures) for (const w of c.warnings) process.stderr.write(`vmkscope: warning: ${c.file}: ${w}\n`);
   } else {
-    if (options.json !== undefined) fs.writeFileSync(options.json, json);
+    if (options.json !== undefined) await writeReportJson(report, options.json);
     process.stdout.write(`${summaryText(report)}\n`);
   }
   return report.summary.fail > 0 ? 1 : 0;

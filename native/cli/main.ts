@@ -1,12 +1,17 @@
 #!/usr/bin/env node
 import { CaptureInputError, InventoryInputError, UsageError } from '../../core/contract/errors.js';
+import { StoreError } from '../store/database.js';
 import { runAnalyze } from './analyze-command.js';
+import { runCarve } from './carve-command.js';
+import { runDb } from './db-command.js';
 import { runGenerate } from './generate-command.js';
 import { runInventory } from './inventory-command.js';
 
 const USAGE = `usage:
-  vmkscope analyze <capture>... [--inventory FILE]... [--policy FILE] [--json FILE|-]
+  vmkscope analyze <capture>... [--inventory FILE]... [--policy FILE] [--db FILE] [--json FILE|-]
                    [--html FILE] [--csv DIR] [--hash] [--no-progress]
+  vmkscope db (list | show ID | rm ID...) [--db FILE] [--json]
+  vmkscope carve [--db FILE] [--analysis ID] (--flow ID | --finding ID) -o OUT.pcap [--capture FILE]
   vmkscope generate [--scenario esxi-mix|small-packets] (--packets N | --bytes N) [-o FILE|-]
                     [--format pcap|pcapng] [--ns] [--big-endian] [--gzip] [--vlan] [--erspan 1|2|3]
                     [--snaplen N] [--loss FRACTION] [--seed N] [--hosts N] [--scale X] [--flows N]
@@ -15,11 +20,14 @@ const USAGE = `usage:
 
 A capture is pcap (µs or ns, either byte order), pcapng, or either one gzip-compressed;
 the format is found from the bytes. "-" reads standard input.
+Without --db, analyze keeps nothing; db and carve use the per-user database unless --db is given.
 Exit status: 0 no failing finding, 1 a finding failed, 2 usage error or unreadable input.`;
 
 /** Subcommands: each returns the process exit status. */
 const COMMANDS: Record<string, (args: string[]) => Promise<number>> = {
   analyze: runAnalyze,
+  carve: runCarve,
+  db: runDb,
   generate: runGenerate,
   inventory: runInventory,
 };
@@ -55,6 +63,9 @@ main(process.argv.slice(2)).then(
       process.stderr.write(`vmkscope: ${err.message}\n${USAGE}\n`);
       process.exitCode = 2;
     } else if (err instanceof CaptureInputError) {
+      process.stderr.write(`vmkscope: error: ${err.message}\n`);
+      process.exitCode = 2;
+    } else if (err instanceof StoreError) {
       process.stderr.write(`vmkscope: error: ${err.message}\n`);
       process.exitCode = 2;
     } else if (err instanceof InventoryInputError) {

@@ -3,7 +3,7 @@ import { buildReport, type AnalyzedCapture } from '../../core/report/build.js';
 import type { AnalyzeProgress } from '../../core/contract/engine-api.js';
 import type { AnalysisReport } from '../../core/contract/report.js';
 import { loadInventory } from '../../core/inventory/load.js';
-import { DEFAULT_POLICY, parsePolicy } from '../../core/verify/policy.js';
+import { DEFAULT_POLICY, parsePolicy, type Policy } from '../../core/verify/policy.js';
 import { verify } from '../../core/verify/verify.js';
 import { InventoryInputError } from '../../core/contract/errors.js';
 import type { Inventory, InventoryProblem } from '../../core/contract/inventory.js';
@@ -20,6 +20,8 @@ export interface AnalyzeOptions {
   hash?: boolean;
   onProgress?: (p: AnalyzeProgress) => void;
   inventory?: string[];
+  /** Inventory given as text (pasted), besides or instead of files. */
+  inventoryText?: { name: string; text: string }[];
   policy?: string;
   /** Where inventory warnings go (they do not stop the analysis). */
   onWarning?: (problem: InventoryProblem) => void;
@@ -30,8 +32,9 @@ export interface AnalyzeOptions {
  * one inferred from the capture). Several captures are one analysis. Inventory and policy are
  * read first, so a mistake in them stops before a long capture is read.
  */
-export async function analyzeCaptures(options: AnalyzeOptions): Promise<AnalysisReport> {
-  const inventory = options.inventory && options.inventory.length > 0 ? readInventory(options.inventory, options.onWarning) : null;
+export async function analyzeCaptures(options: AnalyzeOptions): Promise<{ report: AnalysisReport; policy: Policy }> {
+  const inputs = [...(options.inventory ?? []).map((name) => ({ name, text: readTextInput(name) })), ...(options.inventoryText ?? [])];
+  const inventory = inputs.length > 0 ? readInventory(inputs, options.onWarning) : null;
   let policy = DEFAULT_POLICY;
   if (options.policy !== undefined) {
     const parsed = parsePolicy(options.policy, readTextInput(options.policy));
@@ -50,11 +53,11 @@ export async function analyzeCaptures(options: AnalyzeOptions): Promise<Analysis
     });
     analyzed.push({ file, ...facts, analysis });
   }
-  return verify(buildReport(toolInfo(), analyzed), inventory, policy);
+  return { report: verify(buildReport(toolInfo(), analyzed), inventory, policy), policy };
 }
 
-function readInventory(files: string[], onWarning?: (p: InventoryProblem) => void): Inventory {
-  const result = loadInventory(files.map((name) => ({ name, text: readTextInput(name) })));
+function readInventory(inputs: { name: string; text: string }[], onWarning?: (p: InventoryProblem) => void): Inventory {
+  const result = loadInventory(inputs);
   if (result.problems.length > 0) throw new InventoryInputError(result.problems);
   for (const w of result.warnings) onWarning?.(w);
   return result.inventory;

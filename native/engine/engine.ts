@@ -1,22 +1,171 @@
-import type { AnalyzeRequest, EngineApi, EngineEvent, EngineEvents } from '../../core/contract/engine-api.js';
-import type { AnalysisReport } from '../../core/contract/report.js';
+import { createHash } from 'node:crypto';
+import type {
+  AnalysisDetail,
+  AnalysisSummary,
+  AnalyzeRequest,
+  AnalyzeResult,
+  CarveRequest,
+  CarveResult,
+  EngineApi,
+  EngineEvent,
+  EngineEvents,
+  ExportRequest,
+  ExportResult,
+  FlowPage,
+  FlowQuery,
+  InventoryImportResult,
+  MatrixCell,
+  TimelineQuery,
+  TimelineResult,
+} from '../../core/contract/engine-api.js';
+import type { AnalysisReport, FlowRecord } from '../../core/contract/report.js';
+import { loadInventory } from '../../core/inventory/load.js';
+import { inventoryToYaml } from '../../core/inventory/yaml-writer.js';
+import { csvTables } from '../../core/report/csv.js';
+import { htmlReport } from '../../core/report/html.js';
+import type { Policy } from '../../core/verify/policy.js';
+import { ensureSample } from '../sample.js';
+import { AnalysisStore } from '../store/analysis-store.js';
+import { carveFlows } from '../store/carve.js';
+import { reportJsonPieces } from '../../core/report/json.js';
+import { defaultDatabasePath } from '../store/database.js';
 import { analyzeCaptures } from './analyze.js';
+import { toolInfo } from './tool-info.js';
 
 type Listener<E extends EngineEvent> = (payload: EngineEvents[E]) => void;
 
+export interface EngineOptions {
+  /** The database analyses are kept in: a path, `default` for the per-user one, or null for none. */
+  database?: string | 'default' | null;
+}
+
+/**
+ * What makes two analyses the same: the captures' bytes (their SHA-256), the inventory and policy
+ * the verdicts rest on, and the tool version that judged.
+ */
+export function fingerprint(report: AnalysisReport, policy: Policy): string {
+  const policyJson = { forbid: [...policy.forbidGatewayCrossing].sort(), gateways: policy.gateways, unknownEndpoints: policy.unknownEndpoints };
+  const inventory = report.inventory === null ? null : { ...report.inventory, sources: [] };
+  return createHash('sha256')
+    .update(JSON.stringify({ captures: report.captures.map((c) => c.sha256), inventory, policy: policyJson, tool: report.tool.version }))
+    .digest('hex');
+}
+
 /** The engine behind every transport: it assembles the pipeline and implements EngineApi. */
 export class Engine implements EngineApi {
-  private readonly listeners: { [E in EngineEvent]: Set<Listener<E>> } = { progress: new Set(), warning: new Set() };
+  private readonly listeners: { [E in EngineEvent]: Set<Listener<E>> } = { progress: new Set(), warning: new Set(), analysisChanged: new Set() };
+  private storeHandle: AnalysisStore | null = null;
 
-  async analyze(request: AnalyzeRequest): Promise<AnalysisReport> {
-    return analyzeCaptures({
-      captures: request.captures,
-      hash: request.hash ?? false,
-      inventory: request.inventory,
-      policy: request.policy,
-      onProgress: (p) => this.emit('progress', p),
-      onWarning: (w) => this.emit('warning', `${w.file}${w.line === null ? '' : `:${w.line}`}: ${w.message}`),
-    });
+  constructor(private readonly options: EngineOptions = {}) {}
+
+  /** The store, opened on first use; an engine without a database has none. */
+  private store(): AnalysisStore {
+    if (this.storeHandle === null) {
+      const db = this.options.database;
+      if (db === undefined || db === null) throw new Error('this engine keeps no database (give --db, or use the app or serve)');
+      this.storeHandle = AnalysisStore.open(db === 'default' ? defaultDatabasePath() : db);
+    }
+    return this.storeHandle;
+  }
+
+  close(): void {
+    this.storeHandle?.close();
+    this.storeHandle = null;
+  }
+
+  async analyze(request: AnalyzeRequest): Promise<AnalyzeResult> {
+    const stored = request.store ?? false;
+    const store = stored ? this.store() : null;
+    const analysisId = store?.begin(request.captures, toolInfo().version) ?? null;
+    if (analysisId !== null) this.emit('analysisChanged', { analysisId, status: 'running' });
+    try {
+      const { report, policy } = await analyzeCaptures({
+        captures: request.captures,
+        // A stored analysis is evidence: its captures are always hashed (and recognised again by it).
+        hash: stored || (request.hash ?? false),
+        inventory: request.inventory,
+        inventoryText: request.inventoryText,
+        policy: request.policy,
+        onProgress: (p) => this.emit('progress', analysisId === null ? p : { ...p, analysisId }),
+        onWarning: (w) => this.emit('warning', `${w.file}${w.line === null ? '' : `:${w.line}`}: ${w.message}`),
+      });
+      if (store === null || analysisId === null) return { report, analysisId: null };
+      const key = fingerprint(report, policy);
+      store.setFingerprint(analysisId, key);
+      const existing = store.findComplete(key);
+      if (existing !== null) {
+        // The same captures, inventory and policy were analysed before: keep that one.
+        store.delete(analysisId);
+        this.emit('analysisChanged', { analysisId: existing, status: 'complete' });
+        return { report, analysisId: existing };
+      }
+      store.save(analysisId, report, key, policy);
+      this.emit('analysisChanged', { analysisId, status: 'complete' });
+      return { report, analysisId };
+    } catch (err) {
+      if (store !== null && analysisId !== null) {
+        store.fail(analysisId, (err as Error).message);
+        this.emit('analysisChanged', { analysisId, status: 'failed' });
+      }
+      throw err;
+    }
+  }
+
+  async listAnalyses(): Promise<AnalysisSummary[]> {
+    return this.store().list();
+  }
+
+  async getAnalysis(analysisId: number): Promise<AnalysisDetail> {
+    return this.store().detail(analysisId);
+  }
+
+  async deleteAnalysis(analysisId: number): Promise<void> {
+    this.store().delete(analysisId);
+  }
+
+  async queryFlows(query: FlowQuery): Promise<FlowPage> {
+    return this.store().queryFlows(query);
+  }
+
+  async getFlow(analysisId: number, flowId: string): Promise<FlowRecord> {
+    return this.store().flow(analysisId, flowId);
+  }
+
+  async trafficMatrix(analysisId: number): Promise<MatrixCell[]> {
+    return this.store().matrix(analysisId);
+  }
+
+  async timeline(query: TimelineQuery): Promise<TimelineResult> {
+    return this.store().timeline(query);
+  }
+
+  async carve(request: CarveRequest): Promise<CarveResult> {
+    return carveFlows(this.store(), request);
+  }
+
+  async exportReport(request: ExportRequest): Promise<ExportResult> {
+    const store = this.store();
+    const report = store.report(request.analysisId);
+    const base = `vmkscope-analysis-${request.analysisId}`;
+    if (request.format === 'json') return { filename: `${base}.json`, mime: 'application/json', content: [...reportJsonPieces(report)].join('') };
+    if (request.format === 'csv') return { filename: base, mime: 'text/csv', content: csvTables(report) };
+    const detail = store.detail(request.analysisId);
+    return {
+      filename: `${base}.html`,
+      mime: 'text/html',
+      content: htmlReport(report, { commandLine: `vmkscope analyze ${detail.inputs.join(' ')} (analysis ${request.analysisId}, exported)`, generatedAt: new Date().toISOString() }),
+    };
+  }
+
+  async importInventory(inputs: { name: string; text: string }[]): Promise<InventoryImportResult> {
+    const result = loadInventory(inputs);
+    return { ...result, yaml: result.problems.length === 0 ? inventoryToYaml(result.inventory) : '' };
+  }
+
+  async openSample(): Promise<number> {
+    const sample = await ensureSample();
+    const { analysisId } = await this.analyze({ captures: [sample.capture], inventory: [sample.inventory], store: true });
+    return analysisId!;
   }
 
   on<E extends EngineEvent>(event: E, listener: Listener<E>): () => void {
@@ -29,3 +178,4 @@ export class Engine implements EngineApi {
     for (const listener of this.listeners[event] as Set<Listener<E>>) listener(payload);
   }
 }
+

@@ -1,0 +1,4 @@
+// TextEncoder is in every JS runtime core/ targets (Node, browsers, Electron) but in no ES lib.
+declare class TextEncoder {
+  encode(input?: string): Uint8Array;
+}
