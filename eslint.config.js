@@ -50,7 +50,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['renderer/**/*.ts'],
+    files: ['renderer/**/*.ts', 'renderer/**/*.tsx'],
     rules: {
       'no-restricted-imports': forbid(
         noNode('renderer/ runs in the browser: no Node built-ins.'),

@@ -6,6 +6,7 @@ import { runCarve } from './carve-command.js';
 import { runDb } from './db-command.js';
 import { runGenerate } from './generate-command.js';
 import { runInventory } from './inventory-command.js';
+import { runServe } from '../server/serve-command.js';
 
 const USAGE = `usage:
   vmkscope analyze <capture>... [--inventory FILE]... [--policy FILE] [--db FILE] [--json FILE|-]
@@ -17,6 +18,7 @@ const USAGE = `usage:
                     [--snaplen N] [--loss FRACTION] [--seed N] [--hosts N] [--scale X] [--flows N]
                     [--inventory-out FILE]
   vmkscope inventory import <file>... [-o FILE]
+  vmkscope serve [--db FILE] [--port N] [--host 127.0.0.1]
 
 A capture is pcap (µs or ns, either byte order), pcapng, or either one gzip-compressed;
 the format is found from the bytes. "-" reads standard input.
@@ -30,6 +32,7 @@ const COMMANDS: Record<string, (args: string[]) => Promise<number>> = {
   db: runDb,
   generate: runGenerate,
   inventory: runInventory,
+  serve: runServe,
 };
 
 async function main(argv: string[]): Promise<number> {
