@@ -173,7 +173,7 @@ function esxiMix(o: ScenarioOptions): Activity[] {
 /**
  * Minimum-size frames for packet-rate benchmarks: 64-byte frames (20-byte TCP header, 10 bytes
  * of payload) round-robin over `flows` connections (1024 by default) between vMotion vmks,
- * 200 ns apart.
+ * 200 ns apart. Many flows with few packets each are the store's and the flow table's worst case.
  */
 function* smallPackets(o: ScenarioOptions): Activity {
   const hosts = buildHosts(o.hosts);
@@ -183,7 +183,10 @@ function* smallPackets(o: ScenarioOptions): Activity {
   for (let f = 0; f < flows; f++) {
     const src = hosts[f % hosts.length];
     const dst = hosts[(f + 1) % hosts.length];
-    const t = templates(vmkSide(src, 'vmotion', 49152 + f), vmkSide(dst, 'vmotion', 8000), 'tcp', o.vlan, { timestamps: false });
+    // Each host pair takes every H-th flow; its k-th flow uses client port 49152 + k, wrapping
+    // into 1024-65535, so up to hosts x 64512 flows are distinct (--hosts 16 for a million).
+    const port = 1024 + ((48128 + Math.floor(f / hosts.length)) % 64512);
+    const t = templates(vmkSide(src, 'vmotion', port), vmkSide(dst, 'vmotion', 8000), 'tcp', o.vlan, { timestamps: false });
     pairs.push({ ...t, cseq: rng.int(0, 0xffffffff), sseq: rng.int(0, 0xffffffff) });
   }
   const p = new SynthPacket();

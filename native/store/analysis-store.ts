@@ -89,13 +89,15 @@ function writerGone(row: { pid: number | null; host: string | null }): boolean {
  */
 export class AnalysisStore {
   private readonly insertFlow;
+  private readonly insertRecord;
   private readonly insertEnd;
   private readonly insertBucket;
 
   constructor(readonly db: Database.Database) {
     this.insertFlow = db.prepare(`INSERT INTO flows (analysis_id, seq, capture_idx, protocol, client_ip, client_port, client_host, client_vmk,
-      server_ip, server_port, server_host, server_vmk, class, packets, bytes, start, end, duration, routed, gateway, verdict, record)
-      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
+      server_ip, server_port, server_host, server_vmk, class, packets, bytes, start, end, duration, routed, gateway, verdict)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
+    this.insertRecord = db.prepare('INSERT INTO flow_records (flow_id, record) VALUES (?, ?)');
     this.insertEnd = db.prepare('INSERT INTO flow_ends (analysis_id, seq, side, ip, port, host, vmk) VALUES (?, ?, ?, ?, ?, ?, ?)');
     this.insertBucket = db.prepare('INSERT INTO buckets (analysis_id, seq, t, width, c2s, s2c) VALUES (?, ?, ?, ?, ?, ?)');
   }
@@ -159,6 +161,7 @@ export class AnalysisStore {
         fin.run(id, f.id, i, f.rule, f.category, f.status, f.title, f.detail, JSON.stringify(f.flows));
         f.evidence.forEach((e, k) => ev.run(id, f.id, k, e.kind, e.text, JSON.stringify(e.frames), e.capture));
       });
+      this.summarise(id);
       const me = db.prepare('SELECT inputs FROM analyses WHERE id = ?').get(id) as { inputs: string };
       const leftovers = db
         .prepare("SELECT id, pid, host FROM analyses WHERE id != ? AND status = 'running' AND (fingerprint = ? OR (fingerprint IS NULL AND inputs = ?))")
@@ -184,10 +187,37 @@ export class AnalysisStore {
     })();
   }
 
+  /** The matrix and series tables of a written analysis (see schema.ts). */
+  private summarise(id: number): void {
+    const end = (side: 'client' | 'server', table = ''): string => `COALESCE(${table}${side}_host || '/' || ${table}${side}_vmk, ${table}${side}_ip)`;
+    this.db
+      .prepare(
+        `INSERT INTO matrix (analysis_id, client_host, client_vmk, client_ip, server_host, server_vmk, server_ip, class, flows, bytes, routed, severity)
+         SELECT analysis_id, client_host, client_vmk, MIN(client_ip), server_host, server_vmk, MIN(server_ip), class, COUNT(*), SUM(bytes),
+                CASE WHEN MAX(routed) = 1 THEN 1 WHEN MIN(routed) = 0 THEN 0 END,
+                MAX(CASE verdict WHEN 'fail' THEN 4 WHEN 'warn' THEN 3 WHEN 'pass' THEN 2 WHEN 'info' THEN 1 ELSE 0 END)
+         FROM flows WHERE analysis_id = ? GROUP BY ${end('client')}, ${end('server')}, class`,
+      )
+      .run(id);
+    for (const [grouping, key] of [
+      ['class', 'f.class'],
+      ['vmkPair', `${end('client', 'f.')} || ' → ' || ${end('server', 'f.')}`],
+    ]) {
+      this.db
+        .prepare(
+          `INSERT INTO series (analysis_id, grouping, key, t, bytes)
+           SELECT b.analysis_id, ?, ${key}, b.t, SUM(b.c2s + b.s2c)
+           FROM buckets b JOIN flows f ON f.analysis_id = b.analysis_id AND f.seq = b.seq
+           WHERE b.analysis_id = ? GROUP BY 3, b.t`,
+        )
+        .run(grouping, id);
+    }
+  }
+
   private writeFlow(id: number, f: FlowRecord, verdict: FindingStatus | null): void {
     const seq = flowSeq(f.id);
     const { timeline, ...record } = f;
-    this.insertFlow.run(
+    const { lastInsertRowid } = this.insertFlow.run(
       id,
       seq,
       f.capture,
@@ -209,8 +239,8 @@ export class AnalysisStore {
       f.path.routed === null ? null : f.path.routed ? 1 : 0,
       f.path.gateway,
       verdict,
-      JSON.stringify(record),
     );
+    this.insertRecord.run(lastInsertRowid, JSON.stringify(record));
     this.insertEnd.run(id, seq, 'c', f.client.ip, f.client.port, f.client.host, f.client.vmk);
     this.insertEnd.run(id, seq, 's', f.server.ip, f.server.port, f.server.host, f.server.vmk);
     const t0 = Date.parse(timeline.start) / 1000;
@@ -295,7 +325,7 @@ export class AnalysisStore {
   /** One flow, whole (its timeline rebuilt from its buckets). */
   flow(id: number, flowId: string): FlowRecord {
     const seq = flowSeq(flowId);
-    const row = this.db.prepare('SELECT record FROM flows WHERE analysis_id = ? AND seq = ?').get(id, seq) as { record: string } | undefined;
+    const row = this.db.prepare('SELECT r.record FROM flows f JOIN flow_records r ON r.flow_id = f.id WHERE f.analysis_id = ? AND f.seq = ?').get(id, seq) as { record: string } | undefined;
     if (!row) throw new StoreError(`no flow ${flowId} in analysis ${id}`);
     const record = JSON.parse(row.record) as Omit<FlowRecord, 'timeline'>;
     const buckets = this.db.prepare('SELECT t, width, c2s, s2c FROM buckets WHERE analysis_id = ? AND seq = ? ORDER BY t').all(id, seq) as { t: number; width: number; c2s: number; s2c: number }[];
@@ -399,16 +429,7 @@ export class AnalysisStore {
   /** Traffic between vmks (or addresses) by class: the topology's edges. */
   matrix(id: number): MatrixCell[] {
     this.row(id);
-    const rows = this.db
-      .prepare(
-        `SELECT client_host, client_vmk, MIN(client_ip) AS client_ip, server_host, server_vmk, MIN(server_ip) AS server_ip, class,
-                COUNT(*) AS flows, SUM(bytes) AS bytes, MAX(routed) AS routed, MIN(routed) AS routed_min,
-                MAX(CASE verdict WHEN 'fail' THEN 4 WHEN 'warn' THEN 3 WHEN 'pass' THEN 2 WHEN 'info' THEN 1 ELSE 0 END) AS severity
-         FROM flows WHERE analysis_id = ?
-         GROUP BY COALESCE(client_host || '/' || client_vmk, client_ip), COALESCE(server_host || '/' || server_vmk, server_ip), class
-         ORDER BY bytes DESC LIMIT 2000`,
-      )
-      .all(id) as {
+    const rows = this.db.prepare('SELECT * FROM matrix WHERE analysis_id = ? ORDER BY bytes DESC LIMIT 2000').all(id) as {
       client_host: string | null;
       client_vmk: string | null;
       client_ip: string;
@@ -419,7 +440,6 @@ export class AnalysisStore {
       flows: number;
       bytes: number;
       routed: number | null;
-      routed_min: number | null;
       severity: number;
     }[];
     const statusOf: (FindingStatus | null)[] = [null, 'info', 'pass', 'warn', 'fail'];
@@ -433,7 +453,7 @@ export class AnalysisStore {
       class: r.class,
       flows: r.flows,
       bytes: r.bytes,
-      routed: r.routed === 1 ? true : r.routed_min === 0 ? false : null,
+      routed: r.routed === 1 ? true : r.routed === 0 ? false : null,
       verdict: statusOf[r.severity],
     }));
   }
@@ -441,23 +461,19 @@ export class AnalysisStore {
   /** Frame bytes per second over time, per class or vmk pair, merged to about `points` buckets. */
   timeline(q: TimelineQuery): TimelineResult {
     this.row(q.analysisId);
-    const range = this.db.prepare('SELECT MIN(t) AS lo, MAX(t + width) AS hi FROM buckets WHERE analysis_id = ?').get(q.analysisId) as { lo: number | null; hi: number | null };
+    const range = this.db.prepare("SELECT MIN(t) AS lo, MAX(t) + 1 AS hi FROM series WHERE analysis_id = ? AND grouping = 'class'").get(q.analysisId) as { lo: number | null; hi: number | null };
     if (range.lo === null || range.hi === null) return { bucketSeconds: 1, series: [] };
     const from = Math.max(q.from ?? range.lo, range.lo);
     const to = Math.min(q.to ?? range.hi, range.hi);
     const points = Math.max(1, Math.min(5000, Math.floor(q.points)));
     const width = Math.max(1, Math.ceil((to - from) / points));
-    const key = q.groupBy === 'vmkPair'
-      ? "COALESCE(f.client_host || '/' || f.client_vmk, f.client_ip) || ' → ' || COALESCE(f.server_host || '/' || f.server_vmk, f.server_ip)"
-      : 'f.class';
     const rows = this.db
       .prepare(
-        `SELECT ${key} AS key, ((b.t - ?) / ?) AS slot, SUM(b.c2s + b.s2c) AS bytes
-         FROM buckets b JOIN flows f ON f.analysis_id = b.analysis_id AND f.seq = b.seq
-         WHERE b.analysis_id = ? AND b.t >= ? AND b.t < ?
+        `SELECT key, ((t - ?) / ?) AS slot, SUM(bytes) AS bytes FROM series
+         WHERE analysis_id = ? AND grouping = ? AND t >= ? AND t < ?
          GROUP BY key, slot ORDER BY key, slot`,
       )
-      .all(from, width, q.analysisId, from, to) as { key: string; slot: number; bytes: number }[];
+      .all(from, width, q.analysisId, q.groupBy ?? 'class', from, to) as { key: string; slot: number; bytes: number }[];
     const slots = Math.max(1, Math.ceil((to - from) / width));
     const series = new Map<string, number[]>();
     for (const r of rows) {

@@ -56,8 +56,8 @@ export const MIGRATIONS: readonly string[] = [
     PRIMARY KEY (analysis_id, host, device)
   ) STRICT;
 
-  -- Rowid tables where rows carry JSON records (a few KB): SQLite keeps WITHOUT ROWID tables for
-  -- rows well under a twentieth of a page, and a flow's record is larger than a page.
+  -- The columns the flow table filters and sorts by; the whole record lives in flow_records, so
+  -- a scan that does not use an index reads ~150-byte rows, not multi-kilobyte JSON.
   CREATE TABLE flows (
     id INTEGER PRIMARY KEY,
     analysis_id INTEGER NOT NULL REFERENCES analyses (id) ON DELETE CASCADE,
@@ -81,16 +81,21 @@ export const MIGRATIONS: readonly string[] = [
     routed INTEGER,                  -- 1 routed, 0 not, NULL unknown
     gateway TEXT,
     verdict TEXT,                    -- worst status of the findings naming the flow
-    record TEXT NOT NULL,            -- JSON FlowRecord without its timeline (see buckets)
     UNIQUE (analysis_id, seq)
   ) STRICT;
-  -- Keyset paging by each sort key; the class filter has its own.
   CREATE INDEX flows_bytes ON flows (analysis_id, bytes, seq);
   CREATE INDEX flows_packets ON flows (analysis_id, packets, seq);
   CREATE INDEX flows_start ON flows (analysis_id, start, seq);
   CREATE INDEX flows_duration ON flows (analysis_id, duration, seq);
   CREATE INDEX flows_class_bytes ON flows (analysis_id, class, bytes, seq);
   CREATE INDEX flows_verdict ON flows (analysis_id, verdict);
+
+  -- JSON FlowRecord without its timeline (see buckets). A rowid table: records are larger than a
+  -- page, and SQLite keeps WITHOUT ROWID for rows well under a twentieth of one.
+  CREATE TABLE flow_records (
+    flow_id INTEGER PRIMARY KEY REFERENCES flows (id) ON DELETE CASCADE,
+    record TEXT NOT NULL
+  ) STRICT;
 
   -- Both ends of every flow, for "either end is this IP / port / host / vmk" filters.
   CREATE TABLE flow_ends (
@@ -120,6 +125,34 @@ export const MIGRATIONS: readonly string[] = [
     FOREIGN KEY (analysis_id, seq) REFERENCES flows (analysis_id, seq) ON DELETE CASCADE
   ) STRICT, WITHOUT ROWID;
   CREATE INDEX buckets_time ON buckets (analysis_id, t);
+
+  -- Summaries computed once when an analysis is written, so the topology and the timeline answer
+  -- from a few thousand rows instead of grouping a million flows per request.
+  CREATE TABLE matrix (
+    analysis_id INTEGER NOT NULL REFERENCES analyses (id) ON DELETE CASCADE,
+    client_host TEXT,
+    client_vmk TEXT,
+    client_ip TEXT NOT NULL,
+    server_host TEXT,
+    server_vmk TEXT,
+    server_ip TEXT NOT NULL,
+    class TEXT NOT NULL,
+    flows INTEGER NOT NULL,
+    bytes INTEGER NOT NULL,
+    routed INTEGER,                  -- 1 any flow routed, 0 all shown not routed, NULL otherwise
+    severity INTEGER NOT NULL        -- worst verdict: 4 fail, 3 warn, 2 pass, 1 info, 0 none
+  ) STRICT;
+  CREATE INDEX matrix_bytes ON matrix (analysis_id, bytes);
+
+  -- Frame bytes per bucket start, summed per class and per vmk pair (series 'class' / 'vmkPair').
+  CREATE TABLE series (
+    analysis_id INTEGER NOT NULL REFERENCES analyses (id) ON DELETE CASCADE,
+    grouping TEXT NOT NULL CHECK (grouping IN ('class', 'vmkPair')),
+    key TEXT NOT NULL,
+    t INTEGER NOT NULL,
+    bytes INTEGER NOT NULL,
+    PRIMARY KEY (analysis_id, grouping, t, key)
+  ) STRICT, WITHOUT ROWID;
 
   CREATE TABLE migrations (
     analysis_id INTEGER NOT NULL REFERENCES analyses (id) ON DELETE CASCADE,

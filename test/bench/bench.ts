@@ -4,6 +4,7 @@
  *   small  5,000,000 packets of 64 bytes (packet rate)
  *   jumbo  ~1 GB of jumbo-frame ESXi traffic (throughput)
  *   stdin  10 GB streamed from the generator into `analyze -` (memory stays flat)
+ *   store  `--db` against `--json` on jumbo, database size, UI queries on many flows (store.ts)
  *
  * Peers: `tshark -q -z conv,tcp` (the conversation table an analyst would ask Wireshark for) and
  * a pcap-parser loop counting packets and bytes. Every command is timed as a whole process,
@@ -15,16 +16,11 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { CLI, repoPath } from '../helpers/paths.js';
+import { best, check, dir, fmtRate, generate, need, TIME, timed, type Run } from './common.js';
+import { storeBench } from './store.js';
 
 const quick = process.argv.includes('--quick');
 const keep = process.argv.includes('--keep');
-const dir = path.join(os.tmpdir(), 'vmkscope-bench');
-const TIME = '/usr/bin/time';
-
-interface Run {
-  seconds: number;
-  rssMB: number;
-}
 
 interface Row {
   file: string;
@@ -32,43 +28,6 @@ interface Row {
   run: Run;
   packets: number;
   bytes: number;
-}
-
-function need(cmd: string, pkg: string): void {
-  if (spawnSync('sh', ['-c', `command -v ${cmd}`]).status !== 0) {
-    console.error(`bench: ${cmd} is missing (Debian package ${pkg})`);
-    process.exit(2);
-  }
-}
-
-/**
- * Run `command` (a program and its arguments, no shell) under GNU time, output discarded, after
- * an optional shell `feed` piped into it; returns wall seconds and the program's peak RSS.
- */
-function timed(command: string, feed = ''): Run {
-  const result = path.join(dir, 'time.txt');
-  const r = spawnSync('sh', ['-c', `${feed ? `${feed} | ` : ''}${TIME} -f '%e %M' -o ${result} ${command} > /dev/null`], { encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(`failed: ${command}\n${r.stderr}`);
-  const m = /([\d.]+) (\d+)\s*$/.exec(fs.readFileSync(result, 'utf8'));
-  if (!m) throw new Error(`could not time: ${command}`);
-  return { seconds: Number(m[1]), rssMB: Number(m[2]) / 1024 };
-}
-
-function best(command: string, times: number): Run {
-  const runs = Array.from({ length: times }, () => timed(command));
-  return runs.reduce((a, b) => (b.seconds < a.seconds ? b : a));
-}
-
-function generate(file: string, args: string[]): { packets: number; bytes: number } {
-  const meta = `${file}.json`;
-  if (fs.existsSync(file) && fs.existsSync(meta)) return JSON.parse(fs.readFileSync(meta, 'utf8')) as { packets: number; bytes: number };
-  process.stdout.write(`generating ${file} ... `);
-  const r = spawnSync(process.execPath, [CLI, 'generate', ...args, '-o', file], { encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(r.stderr);
-  const [, packets, bytes] = /wrote (\d+) packets \((\d+) bytes\)/.exec(r.stderr)!.map(Number);
-  fs.writeFileSync(meta, JSON.stringify({ packets, bytes }));
-  console.log(`${packets} packets, ${(bytes / 1e9).toFixed(2)} GB`);
-  return { packets, bytes };
 }
 
 /**
@@ -112,15 +71,7 @@ parser.on('end', () => console.log(conversations.size));
   return { count, conversations };
 }
 
-function fmtRate(v: number, unit: string): string {
-  return v >= 1e9 ? `${(v / 1e9).toFixed(2)} G${unit}/s` : v >= 1e6 ? `${(v / 1e6).toFixed(2)} M${unit}/s` : `${(v / 1e3).toFixed(1)} k${unit}/s`;
-}
-
-function check(ok: boolean, text: string): string {
-  return `${ok ? 'PASS' : 'MISS'}  ${text}`;
-}
-
-function main(): void {
+async function main(): Promise<void> {
   need(TIME.split('/').pop()!, 'time');
   need('tshark', 'tshark');
   fs.mkdirSync(dir, { recursive: true });
@@ -184,8 +135,12 @@ function main(): void {
   const rss = Math.max(s.run.rssMB, j.run.rssMB, stdin?.rssMB ?? 0);
   console.log(check(rss <= 150, `peak RSS <= 150 MB: ${rss.toFixed(0)} MB${stdin ? ` (incl. ${(streamed / 1e9).toFixed(0)} GB through stdin)` : ''}`));
 
+  const storeTargets = await storeBench(jumbo, quick);
+  console.log('\nStore targets:');
+  for (const line of storeTargets) console.log(line);
+
   fs.writeFileSync(path.join(dir, 'results.json'), JSON.stringify({ when: new Date().toISOString(), rows, stdin, quick }, null, 2));
   if (!keep) for (const f of [small, jumbo]) for (const x of [f, `${f}.json`]) fs.rmSync(x, { force: true });
 }
 
-main();
+await main();

@@ -67,7 +67,7 @@ test('a stored analysis reads back as the report analyze produced', () => {
 test('analysing the same capture again adds no rows', async () => {
   const count = (): number[] => {
     const db = openDatabase(dbFile);
-    const n = ['analyses', 'captures', 'flows', 'flow_ends', 'buckets', 'findings', 'evidence', 'migrations'].map((t) => (db.prepare(`SELECT COUNT(*) AS n FROM ${t}`).get() as { n: number }).n);
+    const n = ['analyses', 'captures', 'flows', 'flow_records', 'flow_ends', 'buckets', 'matrix', 'series', 'findings', 'evidence', 'migrations'].map((t) => (db.prepare(`SELECT COUNT(*) AS n FROM ${t}`).get() as { n: number }).n);
     db.close();
     return n;
   };
