@@ -95,7 +95,8 @@ function shellOperations(engine: EngineHost): ShellApi {
   const call = <T>(operation: AppOperation, ...args: unknown[]) => engine.call(operation, args) as Promise<T>;
   const focused = () => BrowserWindow.getFocusedWindow() ?? BrowserWindow.getAllWindows()[0];
   const carvedDir = path.join(os.tmpdir(), 'vmkscope-carved');
-  const pcapName = (s: PacketSelection) => `vmkscope-${s.analysisId}-${s.findingId ?? s.flowId ?? 'packets'}.pcap`;
+  // The ids come from the renderer: whatever they hold, the name stays one file in carvedDir.
+  const pcapName = (s: PacketSelection) => `vmkscope-${s.analysisId}-${s.findingId ?? s.flowId ?? 'packets'}.pcap`.replace(/[^A-Za-z0-9._-]/g, '_');
   return {
     async saveExport(request: ExportRequest) {
       const result = await call<ExportResult>('exportReport', request);

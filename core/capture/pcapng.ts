@@ -16,6 +16,19 @@ const BYTE_ORDER_MAGIC = 0x1a2b3c4d;
 
 /** A block we must hold whole in memory may not exceed this (Wireshark's limit is 16 MiB too). */
 const MAX_HELD_BLOCK_BYTES = 16 * 1024 * 1024;
+/**
+ * Interfaces in one capture, over all its sections. Each costs memory and a line in the report
+ * (a 20-byte block made about 600 bytes of both), so a file of nothing but Interface
+ * Description Blocks must not make memory grow without bound; real captures have a few.
+ */
+const MAX_INTERFACES = 65536;
+
+/**
+ * Timestamps the report can state in ISO 8601 (years 0000 to 9999). A 64-bit pcapng timestamp in
+ * µs reaches the year 586 000, and if_tsoffset adds any 64-bit number of seconds.
+ */
+const MIN_TIME_SEC = -62167219200;
+const MAX_TIME_SEC = 253402300799;
 
 const OPT_END = 0;
 const IF_NAME = 2;
@@ -47,6 +60,7 @@ export class PcapngParser implements RecordParser {
   private dvBuf: Uint8Array | null = null;
   private warnedSpb = false;
   private warnedSnaplen = false;
+  private warnedTime = false;
 
   constructor(private readonly sink: RecordSink) {}
 
@@ -164,6 +178,9 @@ export class PcapngParser implements RecordParser {
 
   private interfaceDescription(dv: DataView, pos: number, len: number, bufBase: number): void {
     if (len < 20) throw new CaptureFormatError(`pcapng Interface Description Block too short (${len} bytes)`, bufBase + pos + 4);
+    if (this.ifaceCount >= MAX_INTERFACES) {
+      throw new CaptureFormatError(`pcapng Interface Description Block ${this.ifaceCount + 1}: more than ${MAX_INTERFACES} interfaces in one capture; the file is corrupt here`, bufBase + pos);
+    }
     const le = this.le;
     const linkType = dv.getUint16(pos + 8, le);
     const snaplen = dv.getUint32(pos + 12, le);
@@ -272,7 +289,17 @@ export class PcapngParser implements RecordParser {
 
   private emit(buf: Uint8Array, off: number, capLen: number, origLen: number, iface: NgInterface, recordOffset: number): void {
     const sec = iface.scale.sec + iface.tsOffset;
-    const nsec = iface.scale.nsec;
+    let nsec = iface.scale.nsec;
+    if (!(sec >= MIN_TIME_SEC && sec <= MAX_TIME_SEC)) {
+      if (!this.warnedTime) {
+        this.warnedTime = true;
+        this.sink.warning(
+          `packet ${this.records + 1} at byte ${recordOffset} has a timestamp outside the years 0000-9999 (${sec} s since 1970: a corrupt timestamp, if_tsresol or if_tsoffset); it and any like it are given the time of the packet before them`,
+        );
+      }
+      // Read as a packet without a timestamp (as a Simple Packet Block is).
+      nsec = -1;
+    }
     this.records++;
     this.sink.frame(buf, off, capLen, origLen, sec, nsec, iface, recordOffset);
   }

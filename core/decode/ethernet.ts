@@ -3,7 +3,7 @@ import { ETHERTYPE_DECODERS } from './dispatch.js';
 import { MAX_VLAN_TAGS, type DecodedPacket } from './packet.js';
 
 export function decodeEthernet(p: DecodedPacket, buf: Uint8Array, off: number): void {
-  if (p.end - off < 14) return;
+  if (p.end - off < 14 || !p.enter()) return;
   p.macOff = off;
   const t = p.trace;
   if (t !== null) {
@@ -16,7 +16,7 @@ export function decodeEthernet(p: DecodedPacket, buf: Uint8Array, off: number): 
 }
 
 function pushTag(p: DecodedPacket, off: number, layer: string, field: string): boolean {
-  if (p.end - off < 4) return false;
+  if (p.end - off < 4 || !p.enter()) return false;
   const id = p.dv.getUint16(off) & 0x0fff;
   if (p.vlanCount < MAX_VLAN_TAGS) p.vlans[p.vlanCount++] = id;
   const t = p.trace;

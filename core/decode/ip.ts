@@ -22,7 +22,7 @@ export function decodeIPv4(p: DecodedPacket, buf: Uint8Array, off: number): void
   const t = p.trace;
   if (t !== null) t.layer('ip');
   const ihl = (vhl & 15) * 4;
-  if (vhl >> 4 !== 4 || ihl < 20 || p.end - off < 20) return;
+  if (vhl >> 4 !== 4 || ihl < 20 || p.end - off < 20 || !p.enter()) return;
   const total = p.dv.getUint16(off + 2);
   const proto = buf[off + 9];
   if (t !== null) {
@@ -55,7 +55,7 @@ export function decodeIPv4(p: DecodedPacket, buf: Uint8Array, off: number): void
 }
 
 export function decodeIPv6(p: DecodedPacket, buf: Uint8Array, off: number): void {
-  if (p.end - off < 40 || buf[off] >> 4 !== 6) return;
+  if (p.end - off < 40 || buf[off] >> 4 !== 6 || !p.enter()) return;
   const t = p.trace;
   const next = buf[off + 6];
   if (t !== null) {
@@ -87,7 +87,7 @@ export function decodeIPv6(p: DecodedPacket, buf: Uint8Array, off: number): void
 
 /** Continue after an IPv6 extension header of `len` bytes whose next-header byte is at `off`. */
 function nextAfterExtension(p: DecodedPacket, buf: Uint8Array, off: number, len: number): void {
-  if (off + len > p.end) return;
+  if (off + len > p.end || !p.enter()) return;
   const next = buf[off];
   p.ipProto = next;
   if (p.ipPayloadLen >= 0) p.ipPayloadLen = Math.max(0, p.ipPayloadLen - len);

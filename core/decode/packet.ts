@@ -22,6 +22,15 @@ export const TCP_ACK = 0x10;
 export const MAX_VLAN_TAGS = 8;
 
 /**
+ * Headers a frame may nest (VLAN tags, IP in IP, GRE, mirrored frames, IPv6 extension headers)
+ * before decoding stops. Real frames nest about 15 (a tagged ERSPAN copy of a tagged frame with
+ * extension headers) and libpcap's test capture ipv6_ext_headers.pcap chains 101 extension headers,
+ * which tshark decodes to the UDP inside; a hostile frame can nest 32 000 of them in 256 KiB, and
+ * decoders call each other, so without a limit the stack overflows.
+ */
+export const MAX_NESTED_HEADERS = 256;
+
+/**
  * Receives every layer and field as tshark names them. Only conformance tests and the packet
  * inspector set one; the hot path leaves `DecodedPacket.trace` null.
  */
@@ -105,6 +114,11 @@ export class DecodedPacket {
   arpOff = -1;
   arpEtherType = 0;
 
+  /** Nesting headers entered so far (see MAX_NESTED_HEADERS). */
+  depth = 0;
+  /** Decoding stopped at MAX_NESTED_HEADERS: the frame was not decoded to its end. */
+  tooDeep = false;
+
   trace: LayerTrace | null = null;
 
   reset(buf: Uint8Array, off: number, capLen: number, origLen: number): void {
@@ -143,6 +157,15 @@ export class DecodedPacket {
     this.innerLenFromIp = false;
     this.innerL2Off = -1;
     this.arpOff = -1;
+    this.depth = 0;
+    this.tooDeep = false;
+  }
+
+  /** Enter one more nesting header; false (and decoding stops) beyond MAX_NESTED_HEADERS. */
+  enter(): boolean {
+    if (++this.depth <= MAX_NESTED_HEADERS) return true;
+    this.tooDeep = true;
+    return false;
   }
 
   /** A later IPv4/IPv6 fragment: no transport header, bytes belong to the first fragment's flow. */

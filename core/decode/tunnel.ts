@@ -13,7 +13,7 @@ const GRE_ACK = 0x0080; // enhanced GRE (version 1, PPTP)
 export function decodeGre(p: DecodedPacket, buf: Uint8Array, off: number): void {
   const t = p.trace;
   if (t !== null) t.layer('gre');
-  if (p.end - off < 4) return;
+  if (p.end - off < 4 || !p.enter()) return;
   const flags = p.dv.getUint16(off);
   const proto = p.dv.getUint16(off + 2);
   if (t !== null) t.field('gre.proto', `0x${proto.toString(16).padStart(4, '0')}`);

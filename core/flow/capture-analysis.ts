@@ -1,6 +1,6 @@
 import type { CaptureInterface, RecordSink } from '../capture/record-sink.js';
 import { linkDecoder } from '../decode/dispatch.js';
-import { DecodedPacket, type LayerDecoder, type LayerTrace } from '../decode/packet.js';
+import { DecodedPacket, MAX_NESTED_HEADERS, type LayerDecoder, type LayerTrace } from '../decode/packet.js';
 import { ipv4FromWord, macFromParts } from '../net/address.js';
 import type { Flow } from './flow.js';
 import { FlowStore } from './flow-store.js';
@@ -78,6 +78,7 @@ export class CaptureAnalysis implements RecordSink {
   lastFlowIndex = -1;
   private decoders: (LayerDecoder | null)[] = [];
   private suppressedWarnings = 0;
+  private warnedTooDeep = false;
 
   constructor(trace: LayerTrace | null = null) {
     this.packet.trace = trace;
@@ -155,8 +156,15 @@ export class CaptureAnalysis implements RecordSink {
       this.firstNsec = nsec;
     } else if (sec < this.lastSec || (sec === this.lastSec && nsec < this.lastNsec)) {
       this.outOfOrderFrames++;
+      // The capture spans its earliest to its latest packet (as its end is the latest).
+      if (sec < this.firstSec || (sec === this.firstSec && nsec < this.firstNsec)) {
+        this.firstSec = sec;
+        this.firstNsec = nsec;
+      }
     }
-    if (this.lastSec < sec || (this.lastSec === sec && this.lastNsec < nsec)) {
+    // Only a packet's own timestamp moves the capture's end: one made only of packets without
+    // timestamps has neither start nor end (not 1970-01-01).
+    if (timed && (this.lastSec < sec || (this.lastSec === sec && this.lastNsec < nsec))) {
       this.lastSec = sec;
       this.lastNsec = nsec;
     }
@@ -169,6 +177,10 @@ export class CaptureAnalysis implements RecordSink {
     const p = this.packet;
     p.reset(buf, off, capLen, origLen);
     decode(p, buf, off);
+    if (p.tooDeep && !this.warnedTooDeep) {
+      this.warnedTooDeep = true;
+      this.warning(`frame ${frame} nests more than ${MAX_NESTED_HEADERS} headers (VLAN tags, IP in IP, GRE, extension headers): it and any like it are decoded no deeper, counted but in no flow`);
+    }
     this.lastFlowIndex = -1;
     if (p.l4 !== 0) {
       const table = this.flowTable;

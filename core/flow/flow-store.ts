@@ -195,13 +195,27 @@ export class FlowStore {
       S[s + S_FIRST_SEC] = sec;
       S[s + S_FIRST_NSEC] = nsec;
       S[s + S_FIRST_FRAME] = frame;
+      S[s + S_LAST_SEC] = sec;
+      S[s + S_LAST_NSEC] = nsec;
+    } else if (sec < S[s + S_FIRST_SEC] || (sec === S[s + S_FIRST_SEC] && nsec < S[s + S_FIRST_NSEC])) {
+      // Time went backwards (merged captures, a clock stepped back): a flow spans its earliest to
+      // its latest packet, as Wireshark's conversations do, so its duration is never negative.
+      S[s + S_FIRST_SEC] = sec;
+      S[s + S_FIRST_NSEC] = nsec;
+      if (sec < F[b + F_FIRST_SEC] || (sec === F[b + F_FIRST_SEC] && nsec < F[b + F_FIRST_NSEC])) {
+        F[b + F_FIRST_SEC] = sec;
+        F[b + F_FIRST_NSEC] = nsec;
+      }
+    }
+    if (sec > S[s + S_LAST_SEC] || (sec === S[s + S_LAST_SEC] && nsec > S[s + S_LAST_NSEC])) {
+      S[s + S_LAST_SEC] = sec;
+      S[s + S_LAST_NSEC] = nsec;
     }
     S[s + S_BYTES] += len;
     S[s + S_PAYLOAD] += payload;
-    S[s + S_LAST_SEC] = sec;
-    S[s + S_LAST_NSEC] = nsec;
     S[s + S_LAST_FRAME] = frame;
-    if (timed) F[b + F_LAST_TIMED_SEC] = sec;
+    // The UDP idle timeout counts from the latest packet: one stamped in the past is no silence.
+    if (timed && sec > F[b + F_LAST_TIMED_SEC]) F[b + F_LAST_TIMED_SEC] = sec;
 
     const m = p.macOff;
     if (m >= 0) {

@@ -63,6 +63,9 @@ interface Stated<S> {
   seq: number;
 }
 
+/** ESXi's largest vmk MTU; 68 is the smallest IPv4 allows. */
+export const MTU_RANGE = [68, 9000] as const;
+
 /** Statements about one vmk, resolved by `InventoryBuilder.finish`. */
 export class VmkFacts {
   readonly statements: Stated<VmkStatement>[] = [];
@@ -79,6 +82,12 @@ export class VmkFacts {
   }
 
   scalar(field: ScalarField, value: string | number, origin: Origin): void {
+    // Whatever the source, the range the canonical reader enforces: `inventory import -o` must
+    // never write a file vmkscope then refuses to read.
+    if (field === 'mtu' && !(typeof value === 'number' && value >= MTU_RANGE[0] && value <= MTU_RANGE[1])) {
+      this.builder.problem(origin, `${this.device}: MTU ${value} is outside ${MTU_RANGE[0]}-${MTU_RANGE[1]}`);
+      return;
+    }
     this.add({ kind: 'scalar', field, value }, origin);
   }
 

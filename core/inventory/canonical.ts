@@ -6,7 +6,7 @@
 import { isMap, isScalar, isSeq, type Node, type Pair, type YAMLMap } from 'yaml';
 import { SYSTEM_NETSTACKS, VMK_SERVICES, type VmkService } from '../contract/inventory.js';
 import { formatIp, normalizeMac, parseCidr, parseIp, type IpAddress, type IpPrefix } from '../net/ip.js';
-import { isEsxiVersion, normalizeNetstack, type HostFacts, type InventoryBuilder, type Origin } from './builder.js';
+import { MTU_RANGE, isEsxiVersion, normalizeNetstack, type HostFacts, type InventoryBuilder, type Origin } from './builder.js';
 import { looksLikeJson, parseYamlOrJson, type ParsedDocument } from './document.js';
 import { normalizeService } from './services.js';
 
@@ -18,9 +18,6 @@ export const CANONICAL_KEYS = {
   vcenter: ['name', 'ip'],
   gateway: ['name', 'ips', 'macs'],
 } as const;
-
-/** ESXi's largest vmk MTU; 68 is the smallest IPv4 allows. */
-const MTU_RANGE = [68, 9000] as const;
 
 /**
  * A canonical inventory is JSON with one of the top-level keys, or YAML with one of them at the

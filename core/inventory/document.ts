@@ -16,6 +16,17 @@ export interface SyntaxProblem {
   message: string;
 }
 
+/**
+ * Thousands of nested levels (`- - - - ...`, `[[[[...`) overflow the stack of the YAML parser and
+ * of the JSON check below, which both recurse. No inventory or policy nests more than a few
+ * levels, so such text is refused with this message instead of crashing the command.
+ */
+export const TOO_DEEP = 'nested thousands of levels deep: not an inventory or a policy';
+
+export function isStackOverflow(err: unknown): boolean {
+  return err instanceof RangeError && /call stack/i.test(err.message);
+}
+
 export function looksLikeJson(text: string): boolean {
   return /^\s*[{[]/.test(text);
 }
@@ -91,8 +102,15 @@ function jsonError(text: string): { offset: number; message: string } | null {
 export function parseYamlOrJson(text: string, firstLine = 1): ParsedDocument | SyntaxProblem[] {
   const lines = new LineCounter();
   const lineAt = (offset: number): number => lines.linePos(offset).line + firstLine - 1;
-  const json = looksLikeJson(text) ? jsonError(text) : null;
-  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false });
+  let json: ReturnType<typeof jsonError>;
+  let doc: ReturnType<typeof parseDocument>;
+  try {
+    json = looksLikeJson(text) ? jsonError(text) : null;
+    doc = parseDocument(text, { lineCounter: lines, prettyErrors: false });
+  } catch (err) {
+    if (isStackOverflow(err)) return [{ line: firstLine, message: `syntax: ${TOO_DEEP}` }];
+    throw err;
+  }
   if (json) return [{ line: lineAt(json.offset), message: `JSON syntax: ${json.message}` }];
   if (doc.errors.length > 0) return doc.errors.map((e) => ({ line: lineAt(e.pos[0]), message: `YAML syntax: ${e.message}` }));
   return {

@@ -1,8 +1,16 @@
 import type { AnalysisReport } from '../contract/report.js';
 
+/**
+ * Text a spreadsheet would run as a formula (OWASP "CSV injection"): host names, file names and
+ * other text from inventories and captures may start so. Such a cell gets a leading apostrophe,
+ * which spreadsheets show as text. Numbers (negative ones included) are left as they are.
+ */
+const FORMULA_START = /^(?:[=+@\t\r]|-[^\d])/;
+
 /** One RFC 4180 field: quoted when it holds a comma, quote, CR or LF. */
 function field(v: unknown): string {
-  const s = v === null || v === undefined ? '' : Array.isArray(v) ? v.join(' ') : String(v);
+  let s = v === null || v === undefined ? '' : Array.isArray(v) ? v.join(' ') : String(v);
+  if (typeof v !== 'number' && FORMULA_START.test(s)) s = `'${s}`;
   return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
 

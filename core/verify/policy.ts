@@ -1,5 +1,6 @@
 import { LineCounter, parseDocument, isMap, isSeq, isScalar, type Node } from 'yaml';
 import type { InventoryProblem } from '../contract/inventory.js';
+import { TOO_DEEP, isStackOverflow } from '../inventory/document.js';
 import type { MigrationRecord } from '../contract/report.js';
 
 /** What the site forbids, turning warnings into failures (docs/rules.md, "Policy"). */
@@ -19,7 +20,13 @@ const KINDS = ['vmotion', 'cold', 'udt'] as const;
 /** Read a policy file (YAML or JSON), collecting every problem with its line. */
 export function parsePolicy(file: string, text: string): { policy: Policy; problems: InventoryProblem[] } {
   const lines = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lines });
+  let doc: ReturnType<typeof parseDocument>;
+  try {
+    doc = parseDocument(text, { lineCounter: lines });
+  } catch (err) {
+    if (isStackOverflow(err)) return { policy: { ...DEFAULT_POLICY, forbidGatewayCrossing: new Set(), source: file }, problems: [{ file, line: null, message: TOO_DEEP }] };
+    throw err;
+  }
   const problems: InventoryProblem[] = [];
   const at = (node: Node | null | undefined): number | null => (node?.range ? lines.linePos(node.range[0]).line : null);
   for (const e of doc.errors) problems.push({ file, line: e.linePos?.[0].line ?? null, message: e.message.split('\n')[0] });
@@ -39,7 +46,8 @@ export function parsePolicy(file: string, text: string): { policy: Policy; probl
       for (const g of value.items) {
         const gk = isScalar(g.key) ? String(g.key.value) : '';
         const gv = g.value as Node | null;
-        const list = isSeq(gv) ? gv.items.map((n) => (isScalar(n) ? String(n.value) : '')) : null;
+        // The text as written: 1e309 is a number to YAML (Infinity) but not what the user typed.
+        const list = isSeq(gv) ? gv.items.map((n) => (isScalar(n) ? (n.source ?? String(n.value)) : '')) : null;
         if (list === null) problems.push({ file, line: at(gv), message: `gateway.${gk} must be a list` });
         else if (gk === 'forbid') {
           for (const k of list) {

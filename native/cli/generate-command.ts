@@ -4,6 +4,7 @@ import { inventoryToYaml } from '../../core/inventory/yaml-writer.js';
 import { buildHosts, siteInventory } from '../../core/synth/topology.js';
 import { SCENARIOS, type ScenarioName } from '../../core/synth/scenario.js';
 import { writeGeneratedCapture } from '../synth/write-capture.js';
+import { outputError } from './output-error.js';
 import { parseCommandArgs } from './args.js';
 
 /** A size like 1000, 5e6, 1G, 512M, 64k (decimal units, as capture sizes are quoted). */
@@ -64,7 +65,9 @@ export async function runGenerate(args: string[]): Promise<number> {
     },
     output,
     values.gzip ?? false,
-  );
+  ).catch((err: unknown) => {
+    throw output === '-' ? err : outputError(output, err);
+  });
   if (output !== '-') process.stderr.write(`vmkscope: wrote ${result.packets} packets (${result.bytes} bytes) to ${output}\n`);
   const inventoryOut = values['inventory-out'];
   if (inventoryOut !== undefined) {

@@ -156,7 +156,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     const name = url.searchParams.get('name');
     if (name === null || name === '') throw new HttpError(400, 'upload: ?name= is required');
     // Keep the user's file name recognisable (reports show it) but never let it name a folder.
-    const safe = path.basename(name.replace(/\\/g, '/')).replace(/[^A-Za-z0-9._ -]/g, '_').slice(0, 200) || 'upload';
+    const safe = path.basename(name.replace(/\\/g, '/')).replace(/[^A-Za-z0-9._ -]/g, '_').replace(/^\.{1,2}$/, '_').slice(0, 200) || 'upload';
     const dir = path.join(uploadsDir, String(++uploadCount));
     fs.mkdirSync(dir);
     const file = path.join(dir, safe);
@@ -170,7 +170,13 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   }
 
   function serveStatic(pathname: string, res: http.ServerResponse): void {
-    const rel = pathname === '/' ? 'index.html' : decodeURIComponent(pathname.slice(1));
+    let rel: string;
+    try {
+      rel = pathname === '/' ? 'index.html' : decodeURIComponent(pathname.slice(1));
+    } catch {
+      // A malformed %-escape names no file (the folder itself: 404 below), not a 500 with a stack in the log.
+      rel = '';
+    }
     const file = path.resolve(options.rendererDir, rel);
     const inside = path.relative(options.rendererDir, file);
     if (inside.startsWith('..') || path.isAbsolute(inside) || !fs.existsSync(file) || !fs.statSync(file).isFile()) {

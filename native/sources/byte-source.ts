@@ -17,6 +17,7 @@ export function describeSystemError(err: unknown): string {
   if (e.code === 'ENOENT') return 'no such file';
   if (e.code === 'EACCES') return 'permission denied';
   if (e.code === 'EISDIR') return 'is a directory, not a capture file';
+  if (e.code === 'ENOSPC') return 'no space left on the device (the disk is full)';
   return e.message ?? String(err);
 }
 

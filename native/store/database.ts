@@ -10,6 +10,22 @@ export class StoreError extends Error {
 }
 
 /**
+ * A write that failed for want of disk (SQLITE_FULL, an I/O error) as a StoreError naming the
+ * database, so it ends the command with one clear line (exit 2) instead of an internal error.
+ * SQLite has rolled the transaction back: what was committed before is intact.
+ */
+export function asStoreError(err: unknown, file: string): unknown {
+  const code = (err as { code?: unknown } | null)?.code;
+  if (code === 'SQLITE_FULL') {
+    return new StoreError(`${file}: the disk is full: this analysis was not kept (earlier ones are intact); free some space and run it again`);
+  }
+  if (typeof code === 'string' && code.startsWith('SQLITE_IOERR')) {
+    return new StoreError(`${file}: the disk failed while writing (${code}): this analysis was not kept (earlier ones are intact)`);
+  }
+  return err;
+}
+
+/**
  * Where the app and `serve` keep analyses when no --db is given: the platform's per-user data
  * folder (XDG on Linux, Application Support on macOS, %APPDATA% on Windows).
  */
@@ -46,6 +62,9 @@ export function openDatabase(file: string, options: { readonly?: boolean } = {})
   } catch (err) {
     db.close();
     if (err instanceof StoreError) throw err;
+    // A full disk is not a broken database.
+    const disk = asStoreError(err, file);
+    if (disk instanceof StoreError) throw disk;
     throw new StoreError(`${file}: not a usable vmkscope database: ${(err as Error).message}`);
   }
   return db;

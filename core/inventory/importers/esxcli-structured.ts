@@ -16,6 +16,8 @@ function csvHeader(section: Section): { keys: string[]; table: ReturnType<typeof
   const lines = contentLines(section);
   if (lines.length === 0 || !lines[0].text.includes(',') || lines[0].text.startsWith('"')) return null;
   const table = parseCsv(lines);
+  // A quote opened in the header and never closed leaves no row at all: no header to read.
+  if (table.rows.length === 0) return null;
   const cells = table.rows[0].cells;
   const named = cells[cells.length - 1] === '' ? cells.slice(0, -1) : cells;
   if (named.length < 2 || !named.every((c) => /^[A-Za-z][A-Za-z0-9]*$/.test(c))) return null;

@@ -33,6 +33,8 @@ function readTable(section: Section): PowercliTable | null {
   const body = lines[0]?.text.startsWith('#TYPE') ? lines.slice(1) : lines;
   if (body.length === 0 || !body[0].text.includes(',')) return null;
   const table = parseCsv(body);
+  // A quote opened in the header and never closed leaves no row at all: no header to read.
+  if (table.rows.length === 0) return null;
   const labels = table.rows[0].cells.map((c) => c.trim());
   return { labels, keys: labels.map(fieldKey), rows: table.rows.slice(1), unterminatedQuoteLine: table.unterminatedQuoteLine };
 }

@@ -12,7 +12,9 @@ export function present(value: string | undefined): string | null {
 }
 
 export function parseWhole(text: string): number | null {
-  return /^\d+$/.test(text.trim()) ? Number(text.trim()) : null;
+  // Digits beyond 2^53 are no number a field can hold (400 nines would read as Infinity).
+  const n = /^\d+$/.test(text.trim()) ? Number(text.trim()) : NaN;
+  return Number.isSafeInteger(n) ? n : null;
 }
 
 /** true/false as esxcli prints them, True/False as PowerShell does. */
