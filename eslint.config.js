@@ -3,7 +3,7 @@
 import { builtinModules } from 'node:module';
 import tseslint from 'typescript-eslint';
 
-const nativeModules = ['better-sqlite3', 'cap', 'electron'];
+const nativeModules = ['better-sqlite3', 'pcap', 'electron'];
 /** Node built-ins by exact name (a pattern would also match a folder of ours called net/). */
 const noNode = (message) => [...builtinModules, ...builtinModules.map((m) => `node:${m}`)].map((name) => ({ name, message }));
 
@@ -65,7 +65,7 @@ export default tseslint.config(
     rules: {
       'no-restricted-imports': forbid(
         [],
-        [['better-sqlite3', 'cap'], 'Native work runs in the engine process, not in Electron main.'],
+        [['better-sqlite3', 'pcap'], 'Native work runs in the engine process, not in Electron main.'],
         [['**/native/**', '**/renderer/**', '**/test/**'], 'electron/ forks the engine by path; it imports the core/ contract only.'],
         [coreInternals, 'electron/ imports the core/ contract (core/contract/) only.'],
       ),

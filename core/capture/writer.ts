@@ -97,7 +97,8 @@ export function writePcapngPacketHeader(dv: DataView, off: number, le: boolean, 
   dv.setUint32(off + 16, tsLow, le);
   dv.setUint32(off + 20, capLen, le);
   dv.setUint32(off + 24, origLen, le);
-  new Uint8Array(dv.buffer, dv.byteOffset, dv.byteLength).fill(0, off + 28 + capLen, off + 28 + padded);
+  // At most three pad bytes, zeroed in place: no view made per packet (live --save writes one per frame).
+  for (let p = off + 28 + capLen; p < off + 28 + padded; p++) dv.setUint8(p, 0);
   dv.setUint32(off + 28 + padded, len, le);
   return len;
 }
@@ -106,4 +107,45 @@ export function writePcapngPacketHeader(dv: DataView, off: number, le: boolean, 
 export function pcapngTimestamp(sec: number, nsec: number, digits: 6 | 9): [number, number] {
   const units = digits === 9 ? BigInt(sec) * 1_000_000_000n + BigInt(nsec) : BigInt(sec) * 1_000_000n + BigInt(Math.floor(nsec / 1000));
   return [Number(units >> 32n), Number(units & 0xffffffffn)];
+}
+
+/** Interface statistics counters of an ISB; null ones are left out. */
+export interface PcapngStatistics {
+  /** isb_ifrecv: packets the interface received. */
+  ifRecv: number | null;
+  /** isb_ifdrop: packets the interface dropped for lack of resources. */
+  ifDrop: number | null;
+  /** isb_osdrop: packets the OS (the capture buffer) dropped. */
+  osDrop: number | null;
+}
+
+/** Bytes an Interface Statistics Block with these counters takes. */
+export function pcapngStatisticsBytes(s: PcapngStatistics): number {
+  const options = [s.ifRecv, s.ifDrop, s.osDrop].filter((v) => v !== null).length;
+  return 20 + 12 * options + 4 + 4;
+}
+
+/** An Interface Statistics Block; the timestamp is in the interface's units, as two halves. */
+export function writePcapngStatistics(dv: DataView, off: number, le: boolean, iface: number, tsHigh: number, tsLow: number, s: PcapngStatistics): number {
+  const len = pcapngStatisticsBytes(s);
+  dv.setUint32(off, 5, le);
+  dv.setUint32(off + 4, len, le);
+  dv.setUint32(off + 8, iface, le);
+  dv.setUint32(off + 12, tsHigh, le);
+  dv.setUint32(off + 16, tsLow, le);
+  let p = off + 20;
+  for (const [code, value] of [
+    [4, s.ifRecv],
+    [5, s.ifDrop],
+    [7, s.osDrop],
+  ] as const) {
+    if (value === null) continue;
+    dv.setUint16(p, code, le);
+    dv.setUint16(p + 2, 8, le);
+    dv.setBigUint64(p + 4, BigInt(value), le);
+    p += 12;
+  }
+  dv.setUint32(p, 0, le); // opt_endofopt
+  dv.setUint32(off + len - 4, len, le);
+  return len;
 }

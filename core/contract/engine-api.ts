@@ -20,6 +20,9 @@ export const ENGINE_OPERATIONS = [
   'exportReport',
   'importInventory',
   'openSample',
+  'listInterfaces',
+  'startCapture',
+  'stopCapture',
 ] as const;
 export type EngineOperation = (typeof ENGINE_OPERATIONS)[number];
 
@@ -214,6 +217,60 @@ export interface AnalyzeResult {
   analysisId: number | null;
 }
 
+/** A network interface live capture can open (libpcap's list, with the OS's up/down state). */
+export interface NetworkInterfaceInfo {
+  name: string;
+  description: string | null;
+  /** IPv4 and IPv6 addresses with their prefix length where the netmask is known (198.18.20.11/24). */
+  addresses: string[];
+  /** Administratively up (IFF_UP), or null where the OS does not say (pseudo-devices such as `any`). */
+  up: boolean | null;
+  /** The link is operational (carrier present: operstate up), or null where the driver does not say (loopback, pseudo-devices). */
+  running: boolean | null;
+  loopback: boolean;
+}
+
+/**
+ * Where a live capture's packets come from (docs/live-capture.md):
+ * - `interface`: a local interface through libpcap (a port-mirror or ERSPAN collector NIC);
+ * - `ssh`: pktcap-uw on an ESXi host, run over ssh, its pcap stream read from ssh's stdout;
+ * - `command`: any program (an argument vector, never a shell string) whose stdout is a capture;
+ * - `stdin`: the engine's standard input (the CLI's `-`).
+ * The app's transports accept only `interface` and `ssh` (core/contract/validate.ts says why).
+ */
+export type CaptureSource =
+  | { kind: 'interface'; name: string; /** Default true. */ promiscuous?: boolean }
+  | { kind: 'ssh'; /** user@host */ target: string; uplink?: string; vmk?: string; /** pktcap-uw --dir: 0 in, 1 out, 2 both (default). */ direction?: 0 | 1 | 2 }
+  | { kind: 'command'; argv: string[] }
+  | { kind: 'stdin' };
+
+export interface CaptureRequest {
+  source: CaptureSource;
+  /** BPF filter (libpcap syntax): applied by libpcap, or by pktcap-uw --rcf over ssh. */
+  filter?: string;
+  /** Bytes kept of each frame (whole frames by default). */
+  snaplen?: number;
+  /** Stop after this many seconds. */
+  durationSeconds?: number;
+  /** Stop after this many packets. */
+  packets?: number;
+  /** Keep a copy of what was captured in this file (pcapng for an interface; the stream's own bytes otherwise). */
+  save?: string;
+  inventory?: string[];
+  inventoryText?: { name: string; text: string }[];
+  policy?: string;
+  /** Seconds between the rolling updates of the stored analysis (default 2). */
+  updateSeconds?: number;
+}
+
+export interface CaptureStarted {
+  analysisId: number;
+  /** What the capture reads: an interface name, or the exact command line it runs (ssh, command). */
+  source: string;
+  /** The argument vector started for ssh and command sources, null for an interface. */
+  argv: string[] | null;
+}
+
 export interface EngineEvents {
   progress: AnalyzeProgress;
   /** Something the user should know that does not stop the analysis (an inventory line skipped). */
@@ -236,6 +293,16 @@ export interface EngineApi {
   importInventory(inputs: { name: string; text: string }[]): Promise<InventoryImportResult>;
   /** Analyse the bundled sample (once) and return its analysis id. */
   openSample(): Promise<number>;
+  /** Interfaces a live capture can open. */
+  listInterfaces(): Promise<NetworkInterfaceInfo[]>;
+  /**
+   * Start a live capture: resolves once packets are being read, with the stored analysis that
+   * rolling updates keep current (status `running`, analysisChanged after each update) until the
+   * capture stops by itself (duration, packet count, end of stream, error) or by stopCapture.
+   */
+  startCapture(request: CaptureRequest): Promise<CaptureStarted>;
+  /** Stop a running capture; resolves once its final state is stored (false when none runs with that id). */
+  stopCapture(analysisId: number): Promise<boolean>;
   /** Subscribe to an event; returns the function that unsubscribes. */
   on<E extends EngineEvent>(event: E, listener: (payload: EngineEvents[E]) => void): () => void;
 }

@@ -48,3 +48,12 @@ export class InventoryInputError extends Error {
     super(problems.map((p) => `${p.file}${p.line === null ? '' : `:${p.line}`}: ${p.message}`).join('\n'));
   }
 }
+
+/**
+ * A live capture source that cannot start or stopped working: no capture privilege, libpcap's
+ * module missing, ssh missing or refused, the remote command not found, the interface gone. The
+ * message is one line saying what happened and what to do.
+ */
+export class CaptureSourceError extends Error {
+  override readonly name = 'CaptureSourceError';
+}

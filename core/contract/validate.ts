@@ -7,7 +7,7 @@
  */
 import type { AppApi, AppOperation } from './app-api.js';
 import type { ShellApi, ShellOperation } from './bridge.js';
-import type { FlowSortKey } from './engine-api.js';
+import type { CaptureSource, FlowSortKey } from './engine-api.js';
 import { FLOW_CLASSES, type FindingStatus } from './report.js';
 
 /** An argument that does not fit its operation: names the operation, the place and the rule. */
@@ -111,6 +111,30 @@ const flowId = text(32);
 /** Pasted inventory text: whole ssh transcripts of several hosts stay far below this. */
 const namedText = record({ name: text(256), text: text(16 * 1024 * 1024, 0) });
 
+/** Seconds and the like: a finite number above zero (a week of seconds at most). */
+const positive: Schema<number> = (v, at) => {
+  const n = finite(v, at);
+  return n > 0 && n <= 7 * 24 * 3600 ? n : fail(at, `must be above 0 and at most ${7 * 24 * 3600}`);
+};
+
+const direction: Schema<0 | 1 | 2> = (v, at) => integer(0, 2)(v, at) as 0 | 1 | 2;
+
+const interfaceSource = record({ kind: oneOf(['interface'] as const), name: text(64), promiscuous: optional(flag) });
+const sshSource = record({ kind: oneOf(['ssh'] as const), target: text(300), uplink: optional(text(32)), vmk: optional(text(32)), direction: optional(direction) });
+
+/**
+ * Live capture sources the app may start. `command` (any program) is left out on purpose: a
+ * renderer able to name a program to run would be a shell for any script that got into it. The
+ * engine checks the values themselves (interface and uplink names, the ssh target) before
+ * anything runs.
+ */
+const captureSource: Schema<CaptureSource> = (v, at) => {
+  const kind = typeof v === 'object' && v !== null ? (v as Record<string, unknown>).kind : undefined;
+  if (kind === 'interface') return interfaceSource(v, at);
+  if (kind === 'ssh') return sshSource(v, at);
+  return typeof v === 'object' && v !== null && !Array.isArray(v) ? fail(`${at}.kind`, `expected one of interface, ssh, got ${describe(kind)}`) : fail(at, `expected an object, got ${describe(v)}`);
+};
+
 /** The arguments of every operation the transports carry, checked before the handler runs. */
 export const OPERATION_ARGUMENTS: { [K in AppOperation]: Schema<Parameters<AppApi[K]>> } = {
   analyze: args(
@@ -164,6 +188,22 @@ export const OPERATION_ARGUMENTS: { [K in AppOperation]: Schema<Parameters<AppAp
   exportReport: args(record({ analysisId, format: oneOf(['html', 'json', 'csv'] as const) })),
   importInventory: args(list(namedText, 64, 1)),
   openSample: args(),
+  listInterfaces: args(),
+  startCapture: args(
+    record({
+      source: captureSource,
+      filter: optional(text(1024)),
+      snaplen: optional(integer(1, 262144)),
+      durationSeconds: optional(positive),
+      packets: optional(integer(1, Number.MAX_SAFE_INTEGER)),
+      save: optional(filePath),
+      inventory: optional(list(filePath, 256)),
+      inventoryText: optional(list(namedText, 64)),
+      policy: optional(filePath),
+      updateSeconds: optional(positive),
+    }),
+  ),
+  stopCapture: args(analysisId),
   cancelAnalysis: args(analysisId),
 };
 

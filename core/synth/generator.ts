@@ -1,4 +1,4 @@
-import { pcapngTimestamp, writePcapFileHeader, writePcapngInterface, writePcapngPacketHeader, writePcapngSectionHeader, writePcapRecordHeader } from '../capture/writer.js';
+import { pcapngTimestamp, writePcapFileHeader, writePcapngInterface, writePcapngPacketHeader, writePcapngSectionHeader, writePcapngStatistics, writePcapRecordHeader } from '../capture/writer.js';
 import { scenarioActivities, type ScenarioName } from './scenario.js';
 import type { Activity, Spawn, SynthPacket } from './sessions.js';
 import { Prng } from './prng.js';
@@ -192,14 +192,6 @@ export class CaptureGenerator {
     return off;
   }
 
-  private u32(off: number, v: number): void {
-    this.dv!.setUint32(off, v, !this.o.bigEndian);
-  }
-
-  private u16(off: number, v: number): void {
-    this.dv!.setUint16(off, v, !this.o.bigEndian);
-  }
-
   private fileHeader(): number {
     const dv = this.dv!;
     const le = !this.o.bigEndian;
@@ -212,18 +204,7 @@ export class CaptureGenerator {
   /** pcapng ends with an Interface Statistics Block: the drops a lossy capture would report. */
   private trailer(_out: Uint8Array, off: number): number {
     if (this.o.format !== 'pcapng') return 0;
-    const len = 12 + 8 + (4 + 8) + 4 + 4;
-    this.u32(off, 5);
-    this.u32(off + 4, len);
-    this.u32(off + 8, 0);
-    this.u32(off + 12, 0);
-    this.u32(off + 16, 0);
-    this.u16(off + 20, 5); // isb_ifdrop
-    this.u16(off + 22, 8);
-    this.dv!.setBigUint64(off + 24, BigInt(this.lost), !this.o.bigEndian);
-    this.u32(off + 32, 0);
-    this.u32(off + 36, len);
-    return len;
+    return writePcapngStatistics(this.dv!, off, !this.o.bigEndian, 0, 0, 0, { ifRecv: null, ifDrop: this.lost, osDrop: null });
   }
 
   private record(out: Uint8Array, off: number, pkt: SynthPacket): number {

@@ -3,9 +3,11 @@ import path from 'node:path';
 import { csvTables } from '../../core/report/csv.js';
 import { htmlReport } from '../../core/report/html.js';
 import { UsageError } from '../../core/contract/errors.js';
+import type { AnalysisReport } from '../../core/contract/report.js';
 import { Engine } from '../engine/engine.js';
 import { parseCommandArgs } from './args.js';
 import { writeReportJson } from './json-output.js';
+import { writingTo } from './output-error.js';
 import { ProgressLine } from './progress.js';
 import { summaryText } from './summary.js';
 
@@ -67,12 +69,23 @@ export async function analyzeAndPrint(captures: string[], options: OutputOptions
   }
   const { report, analysisId } = result;
   if (analysisId !== null && !jsonToStdout) process.stderr.write(`vmkscope: kept as analysis ${analysisId} in ${options.db}\n`);
+  await writeOutputs(report, options, startedAt);
+  return report.summary.fail > 0 ? 1 : 0;
+}
+
+/** The report as asked: HTML, CSV, JSON (a file or stdout alone), else the summary on stdout. */
+export async function writeOutputs(report: AnalysisReport, options: Pick<OutputOptions, 'json' | 'html' | 'csv'>, startedAt: Date): Promise<void> {
+  const jsonToStdout = options.json === '-';
   if (options.html !== undefined) {
-    fs.writeFileSync(options.html, htmlReport(report, { commandLine: ['vmkscope', ...process.argv.slice(2)].join(' '), generatedAt: startedAt.toISOString() }));
+    const html = htmlReport(report, { commandLine: ['vmkscope', ...process.argv.slice(2)].join(' '), generatedAt: startedAt.toISOString() });
+    writingTo(options.html, () => fs.writeFileSync(options.html!, html));
   }
   if (options.csv !== undefined) {
-    fs.mkdirSync(options.csv, { recursive: true });
-    for (const [name, text] of Object.entries(csvTables(report))) fs.writeFileSync(path.join(options.csv, name), text);
+    writingTo(options.csv, () => fs.mkdirSync(options.csv!, { recursive: true }));
+    for (const [name, text] of Object.entries(csvTables(report))) {
+      const file = path.join(options.csv, name);
+      writingTo(file, () => fs.writeFileSync(file, text));
+    }
   }
   if (jsonToStdout) {
     await writeReportJson(report, '-');
@@ -81,5 +94,4 @@ export async function analyzeAndPrint(captures: string[], options: OutputOptions
     if (options.json !== undefined) await writeReportJson(report, options.json);
     process.stdout.write(`${summaryText(report)}\n`);
   }
-  return report.summary.fail > 0 ? 1 : 0;
 }

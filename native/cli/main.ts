@@ -1,16 +1,24 @@
 #!/usr/bin/env node
-import { CaptureInputError, InventoryInputError, UsageError } from '../../core/contract/errors.js';
+import { CaptureInputError, CaptureSourceError, InventoryInputError, UsageError } from '../../core/contract/errors.js';
 import { StoreError } from '../store/database.js';
 import { runAnalyze } from './analyze-command.js';
+import { runCapture } from './capture-command.js';
 import { runCarve } from './carve-command.js';
 import { runDb } from './db-command.js';
 import { runGenerate } from './generate-command.js';
 import { runInventory } from './inventory-command.js';
 import { runServe } from '../server/serve-command.js';
+import { OutputError } from './output-error.js';
 
 const USAGE = `usage:
   vmkscope analyze <capture>... [--inventory FILE]... [--policy FILE] [--db FILE] [--json FILE|-]
                    [--html FILE] [--csv DIR] [--hash] [--no-progress]
+  vmkscope capture (--interface IF [--no-promisc] | --ssh USER@HOST (--uplink vmnicN | --vmk vmkN) [--dir 0|1|2]
+                    | --command -- PROGRAM ARG... | -)
+                   [--filter BPF] [--snaplen N] [--duration S] [--packets N] [--save FILE]
+                   [--db FILE] [--inventory FILE]... [--policy FILE] [--update-every S]
+                   [--json FILE|-] [--html FILE] [--csv DIR] [--no-progress]
+  vmkscope capture --list-interfaces
   vmkscope db (list | show ID | rm ID...) [--db FILE] [--json]
   vmkscope carve [--db FILE] [--analysis ID] (--flow ID | --finding ID) -o OUT.pcap [--capture FILE]
   vmkscope generate [--scenario esxi-mix|small-packets] (--packets N | --bytes N) [-o FILE|-]
@@ -22,12 +30,14 @@ const USAGE = `usage:
 
 A capture is pcap (µs or ns, either byte order), pcapng, or either one gzip-compressed;
 the format is found from the bytes. "-" reads standard input.
-Without --db, analyze keeps nothing; db and carve use the per-user database unless --db is given.
+Without --db, analyze keeps nothing; capture, db and carve use the per-user database unless --db is given.
+capture runs a --command's arguments as given (no shell); over --ssh it runs pktcap-uw on the host.
 Exit status: 0 no failing finding, 1 a finding failed, 2 usage error or unreadable input.`;
 
 /** Subcommands: each returns the process exit status. */
 const COMMANDS: Record<string, (args: string[]) => Promise<number>> = {
   analyze: runAnalyze,
+  capture: runCapture,
   carve: runCarve,
   db: runDb,
   generate: runGenerate,
@@ -65,10 +75,10 @@ main(process.argv.slice(2)).then(
     if (err instanceof UsageError) {
       process.stderr.write(`vmkscope: ${err.message}\n${USAGE}\n`);
       process.exitCode = 2;
-    } else if (err instanceof CaptureInputError) {
+    } else if (err instanceof CaptureInputError || err instanceof CaptureSourceError) {
       process.stderr.write(`vmkscope: error: ${err.message}\n`);
       process.exitCode = 2;
-    } else if (err instanceof StoreError) {
+    } else if (err instanceof StoreError || err instanceof OutputError) {
       process.stderr.write(`vmkscope: error: ${err.message}\n`);
       process.exitCode = 2;
     } else if (err instanceof InventoryInputError) {

@@ -33,14 +33,7 @@ export interface AnalyzeOptions {
  * read first, so a mistake in them stops before a long capture is read.
  */
 export async function analyzeCaptures(options: AnalyzeOptions): Promise<{ report: AnalysisReport; policy: Policy }> {
-  const inputs = [...(options.inventory ?? []).map((name) => ({ name, text: readTextInput(name) })), ...(options.inventoryText ?? [])];
-  const inventory = inputs.length > 0 ? readInventory(inputs, options.onWarning) : null;
-  let policy = DEFAULT_POLICY;
-  if (options.policy !== undefined) {
-    const parsed = parsePolicy(options.policy, readTextInput(options.policy));
-    if (parsed.problems.length > 0) throw new InventoryInputError(parsed.problems);
-    policy = parsed.policy;
-  }
+  const { inventory, policy } = loadJudgement(options);
   const analyzed: AnalyzedCapture[] = [];
   for (const [index, file] of options.captures.entries()) {
     const analysis = new CaptureAnalysis();
@@ -54,6 +47,19 @@ export async function analyzeCaptures(options: AnalyzeOptions): Promise<{ report
     analyzed.push({ file, ...facts, analysis });
   }
   return { report: verify(buildReport(toolInfo(), analyzed), inventory, policy), policy };
+}
+
+/** What verdicts rest on: the inventory (null: inferred from the capture) and the policy. */
+export function loadJudgement(options: Pick<AnalyzeOptions, 'inventory' | 'inventoryText' | 'policy' | 'onWarning'>): { inventory: Inventory | null; policy: Policy } {
+  const inputs = [...(options.inventory ?? []).map((name) => ({ name, text: readTextInput(name) })), ...(options.inventoryText ?? [])];
+  const inventory = inputs.length > 0 ? readInventory(inputs, options.onWarning) : null;
+  let policy = DEFAULT_POLICY;
+  if (options.policy !== undefined) {
+    const parsed = parsePolicy(options.policy, readTextInput(options.policy));
+    if (parsed.problems.length > 0) throw new InventoryInputError(parsed.problems);
+    policy = parsed.policy;
+  }
+  return { inventory, policy };
 }
 
 function readInventory(inputs: { name: string; text: string }[], onWarning?: (p: InventoryProblem) => void): Inventory {

@@ -4,6 +4,8 @@ import type {
   AnalysisSummary,
   AnalyzeRequest,
   AnalyzeResult,
+  CaptureRequest,
+  CaptureStarted,
   CarveRequest,
   CarveResult,
   EngineApi,
@@ -15,6 +17,7 @@ import type {
   FlowQuery,
   InventoryImportResult,
   MatrixCell,
+  NetworkInterfaceInfo,
   TimelineQuery,
   TimelineResult,
 } from '../../core/contract/engine-api.js';
@@ -29,7 +32,10 @@ import { AnalysisStore } from '../store/analysis-store.js';
 import { carveFlows } from '../store/carve.js';
 import { reportJsonPieces } from '../../core/report/json.js';
 import { defaultDatabasePath } from '../store/database.js';
+import { listNetworkInterfaces } from '../sources/live-interface.js';
+import { shellLine } from '../sources/pktcap.js';
 import { analyzeCaptures } from './analyze.js';
+import { LiveCapture } from './live-capture.js';
 import { toolInfo } from './tool-info.js';
 
 type Listener<E extends EngineEvent> = (payload: EngineEvents[E]) => void;
@@ -55,6 +61,7 @@ export function fingerprint(report: AnalysisReport, policy: Policy): string {
 export class Engine implements EngineApi {
   private readonly listeners: { [E in EngineEvent]: Set<Listener<E>> } = { progress: new Set(), warning: new Set(), analysisChanged: new Set() };
   private storeHandle: AnalysisStore | null = null;
+  private readonly captures = new Map<number, LiveCapture>();
 
   constructor(private readonly options: EngineOptions = {}) {}
 
@@ -95,7 +102,7 @@ export class Engine implements EngineApi {
       const existing = store.findComplete(key);
       if (existing !== null) {
         // The same captures, inventory and policy were analysed before: keep that one.
-        store.delete(analysisId);
+        store.discardRepeat(analysisId, key);
         this.emit('analysisChanged', { analysisId: existing, status: 'complete' });
         return { report, analysisId: existing };
       }
@@ -166,6 +173,50 @@ export class Engine implements EngineApi {
     const sample = await ensureSample();
     const { analysisId } = await this.analyze({ captures: [sample.capture], inventory: [sample.inventory], store: true });
     return analysisId!;
+  }
+
+  async listInterfaces(): Promise<NetworkInterfaceInfo[]> {
+    return listNetworkInterfaces();
+  }
+
+  /**
+   * Start a live capture and hand back the running capture itself (its `done`, its `stop`): what
+   * the CLI needs. startCapture is the same for transports, which get the analysis id.
+   */
+  capture(request: CaptureRequest): LiveCapture {
+    const run = LiveCapture.start(request, () => this.store(), {
+      progress: (p) => this.emit('progress', p),
+      changed: (analysisId, status) => this.emit('analysisChanged', { analysisId, status }),
+      warning: (w) => this.emit('warning', w),
+    });
+    this.captures.set(run.analysisId, run);
+    const forget = (): void => void this.captures.delete(run.analysisId);
+    run.done.then(forget, forget);
+    return run;
+  }
+
+  async startCapture(request: CaptureRequest): Promise<CaptureStarted> {
+    const run = this.capture(request);
+    // A failure after the start is stored with the analysis (status failed, or complete with a
+    // capture warning saying why it ended); a transport hears of it as a warning as well.
+    run.done.then(
+      (r) => r.error !== null && this.emit('warning', `capture ${run.analysisId}: ${r.error.message}`),
+      (err: Error) => this.emit('warning', `capture ${run.analysisId}: ${err.message}`),
+    );
+    return { analysisId: run.analysisId, source: run.argv === null ? run.label : shellLine(run.argv), argv: run.argv };
+  }
+
+  async stopCapture(analysisId: number): Promise<boolean> {
+    const run = this.captures.get(analysisId);
+    if (run === undefined) return false;
+    run.stop();
+    await run.done;
+    return true;
+  }
+
+  /** Stop every running capture and store what each had. */
+  async stopAllCaptures(): Promise<void> {
+    await Promise.allSettled([...this.captures.keys()].map((id) => this.stopCapture(id)));
   }
 
   on<E extends EngineEvent>(event: E, listener: Listener<E>): () => void {

@@ -1,5 +1,5 @@
 import { Worker } from 'node:worker_threads';
-import { ENGINE_EVENTS, type AnalysisDetail, type AnalysisSummary, type AnalyzeRequest, type CarveRequest, type CarveResult, type EngineEvent, type EngineEvents, type ExportRequest, type ExportResult, type FlowPage, type FlowQuery, type InventoryImportResult, type MatrixCell, type TimelineQuery, type TimelineResult } from '../../core/contract/engine-api.js';
+import { ENGINE_EVENTS, type AnalysisDetail, type AnalysisSummary, type AnalyzeRequest, type CaptureRequest, type CaptureStarted, type CarveRequest, type CarveResult, type EngineEvent, type EngineEvents, type ExportRequest, type ExportResult, type FlowPage, type FlowQuery, type InventoryImportResult, type MatrixCell, type NetworkInterfaceInfo, type TimelineQuery, type TimelineResult } from '../../core/contract/engine-api.js';
 import { RemoteError, type AppApi } from '../../core/contract/app-api.js';
 import type { FlowRecord } from '../../core/contract/report.js';
 import { Engine } from '../engine/engine.js';
@@ -137,15 +137,32 @@ export class AppEngine implements AppApi {
     return this.engine.openSample();
   }
 
+  listInterfaces(): Promise<NetworkInterfaceInfo[]> {
+    return this.engine.listInterfaces();
+  }
+
+  /**
+   * Live captures run on this thread's engine, not on a worker: they wait on the network rather
+   * than compute, and libpcap's binding (a NAN addon) cannot be loaded in worker threads.
+   */
+  startCapture(request: CaptureRequest): Promise<CaptureStarted> {
+    return this.engine.startCapture(request);
+  }
+
+  stopCapture(analysisId: number): Promise<boolean> {
+    return this.engine.stopCapture(analysisId);
+  }
+
   on<E extends EngineEvent>(event: E, listener: Listener<E>): () => void {
     const set = this.listeners[event] as Set<Listener<E>>;
     set.add(listener);
     return () => set.delete(listener);
   }
 
-  /** Stop every running analysis (their rows stay as interrupted) and close the database. */
+  /** Stop every running analysis (their rows stay as interrupted), store what running captures had, close the database. */
   async close(): Promise<void> {
     await Promise.all([...this.running].map((r) => r.worker.terminate()));
+    await this.engine.stopAllCaptures();
     this.engine.close();
   }
 

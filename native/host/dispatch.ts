@@ -17,6 +17,7 @@ export const USER_ERROR_NAMES: ReadonlySet<string> = new Set([
   'UsageError',
   'CaptureInputError',
   'CaptureFormatError',
+  'CaptureSourceError',
   'InventoryInputError',
   'StoreError',
   'AnalysisCancelledError',

@@ -36,6 +36,11 @@ export interface ReadOptions {
   /** Compute the SHA-256 of the bytes as stored (chain of custody). */
   hash: boolean;
   onProgress?: (p: ReadProgress) => void;
+  /**
+   * A live capture stopped on purpose: its stream ends wherever the producer was cut off, so an
+   * incomplete last record is expected, not a defect of the capture worth a warning.
+   */
+  stopped?: () => boolean;
 }
 
 /**
@@ -43,7 +48,7 @@ export interface ReadOptions {
  * (where Buffer.allocUnsafe's pool puts it) measured several times slower on this CPU.
  * WebAssembly.Memory hands out page-aligned ArrayBuffers.
  */
-function pageAlignedBuffer(bytes: number, shared: boolean): Uint8Array {
+export function pageAlignedBuffer(bytes: number, shared: boolean): Uint8Array {
   const pages = Math.ceil(bytes / WASM_PAGE);
   return new Uint8Array(new WebAssembly.Memory({ initial: pages, maximum: pages, shared }).buffer);
 }
@@ -57,9 +62,16 @@ const WORKER_HASH_MIN_BYTES = 64 * 1024 * 1024;
  * naming the file and byte offset when the input cannot be read.
  */
 export async function readCapture(path: string, makeSink: (format: 'pcap' | 'pcapng') => RecordSink, options: ReadOptions): Promise<CaptureFileFacts> {
-  const source = openSource(path);
+  return readCaptureFrom(openSource(path), path, makeSink, options);
+}
+
+/**
+ * The same for a source already open (a command's output, a live stream); `label` names it in
+ * errors and warnings. The source is closed when reading ends.
+ */
+export async function readCaptureFrom(source: ByteSource, label: string, makeSink: (format: 'pcap' | 'pcapng') => RecordSink, options: ReadOptions): Promise<CaptureFileFacts> {
   try {
-    return await new StreamReader(source, path, options).run(makeSink);
+    return await new StreamReader(source, label, options).run(makeSink);
   } finally {
     source.close();
   }
@@ -239,7 +251,7 @@ class StreamReader {
 
   private finish(parser: RecordParser, leftover: number, at: number, decompressed = false): void {
     try {
-      parser.finish(leftover, at);
+      parser.finish(this.options.stopped?.() ? 0 : leftover, at);
     } catch (err) {
       if (err instanceof CaptureFormatError) throw new CaptureInputError(this.path, err.offset, err.message, decompressed);
       throw err;

@@ -14,7 +14,7 @@ import type {
 } from '../../core/contract/engine-api.js';
 import type { Inventory } from '../../core/contract/inventory.js';
 import type { AnalysisReport, CaptureRecord, FindingRecord, FindingStatus, FlowRecord, MigrationRecord } from '../../core/contract/report.js';
-import { StoreError, openDatabase } from './database.js';
+import { StoreError, asStoreError, openDatabase } from './database.js';
 
 /** Flows written per transaction: big enough to amortise the commit, small enough to stay responsive. */
 const FLOW_BATCH = 5000;
@@ -112,10 +112,21 @@ export class AnalysisStore {
 
   /** A running analysis, committed at once so a crash leaves a visible trace of it. */
   begin(inputs: string[], toolVersion: string): number {
-    const r = this.db
-      .prepare("INSERT INTO analyses (created_at, status, pid, host, tool_version, inputs) VALUES (?, 'running', ?, ?, ?, ?)")
-      .run(new Date().toISOString(), process.pid, os.hostname(), toolVersion, JSON.stringify(inputs));
+    const r = this.writing(() =>
+      this.db
+        .prepare("INSERT INTO analyses (created_at, status, pid, host, tool_version, inputs) VALUES (?, 'running', ?, ?, ?, ?)")
+        .run(new Date().toISOString(), process.pid, os.hostname(), toolVersion, JSON.stringify(inputs)),
+    );
     return Number(r.lastInsertRowid);
+  }
+
+  /** A write whose failure for want of disk is a StoreError naming the database. */
+  private writing<T>(write: () => T): T {
+    try {
+      return write();
+    } catch (err) {
+      throw asStoreError(err, this.db.name);
+    }
   }
 
   /** The complete analysis of exactly these captures, inventory, policy and tool version, if any. */
@@ -126,7 +137,7 @@ export class AnalysisStore {
 
   /** Record the fingerprint as soon as it is known: a rerun after a crash finds the leftover by it. */
   setFingerprint(id: number, fingerprint: string): void {
-    this.db.prepare('UPDATE analyses SET fingerprint = ? WHERE id = ?').run(fingerprint, id);
+    this.writing(() => this.db.prepare('UPDATE analyses SET fingerprint = ? WHERE id = ?').run(fingerprint, id));
   }
 
   /**
@@ -136,6 +147,10 @@ export class AnalysisStore {
    * removed in that transaction: a rerun completes what a crash interrupted.
    */
   save(id: number, report: AnalysisReport, fingerprint: string, policy: unknown): void {
+    this.writing(() => this.saveReport(id, report, fingerprint, policy));
+  }
+
+  private saveReport(id: number, report: AnalysisReport, fingerprint: string, policy: unknown): void {
     const verdicts = new Map<string, FindingStatus>();
     for (const f of report.findings) {
       for (const flow of f.flows) {
@@ -162,12 +177,7 @@ export class AnalysisStore {
         f.evidence.forEach((e, k) => ev.run(id, f.id, k, e.kind, e.text, JSON.stringify(e.frames), e.capture));
       });
       this.summarise(id);
-      const me = db.prepare('SELECT inputs FROM analyses WHERE id = ?').get(id) as { inputs: string };
-      const leftovers = db
-        .prepare("SELECT id, pid, host FROM analyses WHERE id != ? AND status = 'running' AND (fingerprint = ? OR (fingerprint IS NULL AND inputs = ?))")
-        .all(id, fingerprint, me.inputs) as { id: number; pid: number | null; host: string | null }[];
-      const drop = db.prepare('DELETE FROM analyses WHERE id = ?');
-      for (const l of leftovers) if (writerGone(l)) drop.run(l.id);
+      this.dropLeftovers(id, fingerprint);
       db.prepare(
         `UPDATE analyses SET status = 'complete', finished_at = ?, fingerprint = ?, inventory = ?, policy = ?, summary = ?, packets = ?, bytes = ?,
          flow_count = ?, migration_count = ?, tool_version = ? WHERE id = ?`,
@@ -185,6 +195,51 @@ export class AnalysisStore {
         id,
       );
     })();
+  }
+
+  /**
+   * Replace what a live capture's analysis holds with a newer snapshot, in one transaction, so a
+   * reader (`vmkscope db show`, the app; WAL lets them read while this writes) sees either the
+   * previous snapshot or this one, never a mix. The status stays `running` until `final`, when it
+   * becomes `complete`. Everything the analysis found is cleared through the tables that reference
+   * it (their cascades take the rest) and written again as save() writes it, whose own transactions
+   * nest here as savepoints. A live analysis has a fingerprint of its own from the start, so save()'s
+   * clean-up of crashed attempts never takes another capture's partial results for one.
+   */
+  replaceSnapshot(id: number, report: AnalysisReport, fingerprint: string, policy: unknown, final: boolean): void {
+    const children = this.db
+      .prepare("SELECT DISTINCT m.name AS name FROM sqlite_schema m JOIN pragma_foreign_key_list(m.name) k WHERE m.type = 'table' AND k.\"table\" = 'analyses'")
+      .all() as { name: string }[];
+    this.writing(() =>
+      this.db.transaction(() => {
+        for (const { name } of children) this.db.prepare(`DELETE FROM "${name}" WHERE analysis_id = ?`).run(id);
+        this.saveReport(id, report, fingerprint, policy);
+        if (!final) this.db.prepare("UPDATE analyses SET status = 'running', finished_at = NULL WHERE id = ?").run(id);
+      })(),
+    );
+  }
+
+  /** Earlier attempts at the analysis `id` is (same fingerprint, or same inputs before one was known) whose writer is gone. */
+  private dropLeftovers(id: number, fingerprint: string): void {
+    const me = this.db.prepare('SELECT inputs FROM analyses WHERE id = ?').get(id) as { inputs: string };
+    const leftovers = this.db
+      .prepare("SELECT id, pid, host FROM analyses WHERE id != ? AND status = 'running' AND (fingerprint = ? OR (fingerprint IS NULL AND inputs = ?))")
+      .all(id, fingerprint, me.inputs) as { id: number; pid: number | null; host: string | null }[];
+    const drop = this.db.prepare('DELETE FROM analyses WHERE id = ?');
+    for (const l of leftovers) if (writerGone(l)) drop.run(l.id);
+  }
+
+  /**
+   * Drop analysis `id`, found to repeat a complete one (same fingerprint), with the leftovers of
+   * attempts at it that were killed: a rerun tidies up whether it writes or finds its result.
+   */
+  discardRepeat(id: number, fingerprint: string): void {
+    this.writing(() =>
+      this.db.transaction(() => {
+        this.dropLeftovers(id, fingerprint);
+        this.db.prepare('DELETE FROM analyses WHERE id = ?').run(id);
+      })(),
+    );
   }
 
   /** The matrix and series tables of a written analysis (see schema.ts). */
@@ -253,7 +308,7 @@ export class AnalysisStore {
   }
 
   fail(id: number, message: string): void {
-    this.db.prepare("UPDATE analyses SET status = 'failed', finished_at = ?, error = ? WHERE id = ?").run(new Date().toISOString(), message, id);
+    this.writing(() => this.db.prepare("UPDATE analyses SET status = 'failed', finished_at = ?, error = ? WHERE id = ?").run(new Date().toISOString(), message, id));
   }
 
   /** Remove an analysis and everything it found. */

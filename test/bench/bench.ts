@@ -5,6 +5,7 @@
  *   jumbo  ~1 GB of jumbo-frame ESXi traffic (throughput)
  *   stdin  10 GB streamed from the generator into `analyze -` (memory stays flat)
  *   store  `--db` against `--json` on jumbo, database size, UI queries on many flows (store.ts)
+ *   live   sustained TCP over a veth captured live by vmkscope and by tcpdump: drops (live.ts)
  *
  * Peers: `tshark -q -z conv,tcp` (the conversation table an analyst would ask Wireshark for) and
  * a pcap-parser loop counting packets and bytes. Every command is timed as a whole process,
@@ -17,6 +18,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { CLI, repoPath } from '../helpers/paths.js';
 import { best, check, dir, fmtRate, generate, need, TIME, timed, type Run } from './common.js';
+import { liveBench } from './live.js';
 import { storeBench } from './store.js';
 
 const quick = process.argv.includes('--quick');
@@ -138,6 +140,10 @@ async function main(): Promise<void> {
   const storeTargets = await storeBench(jumbo, quick);
   console.log('\nStore targets:');
   for (const line of storeTargets) console.log(line);
+
+  const liveTargets = await liveBench(quick);
+  console.log('\nLive capture:');
+  for (const line of liveTargets) console.log(line);
 
   fs.writeFileSync(path.join(dir, 'results.json'), JSON.stringify({ when: new Date().toISOString(), rows, stdin, quick }, null, 2));
   if (!keep) for (const f of [small, jumbo]) for (const x of [f, `${f}.json`]) fs.rmSync(x, { force: true });

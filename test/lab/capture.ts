@@ -33,8 +33,14 @@ export interface RunningCapture {
   stop(): Promise<CaptureStats>;
 }
 
+/** tcpdump's ring (-B, KiB) and snap length (-s) where a caller needs others than the lab's. */
+export interface CaptureOptions {
+  bufferKiB?: number;
+  snaplen?: number;
+}
+
 /** Start tcpdump on `iface` inside `node`'s namespace; resolves once it is listening. */
-export function startCapture(lab: Lab, node: string, iface: string, file: string): Promise<RunningCapture> {
+export function startCapture(lab: Lab, node: string, iface: string, file: string, options: CaptureOptions = {}): Promise<RunningCapture> {
   return new Promise((resolve, reject) => {
     // -s 0: whole frames; -U: each packet written as soon as tcpdump has it; -B: a 16 MB ring
     // so bursts of a local transfer are not dropped; -Z root: never switch to the tcpdump user,
@@ -43,7 +49,7 @@ export function startCapture(lab: Lab, node: string, iface: string, file: string
     // snaplen-sized slots (256 KiB each with -s 0 on an interface with offloads), 64 slots in
     // 16 MB, and a 4 MB transfer overflowed it. Without it packets wait in TPACKET_V3 blocks
     // that the kernel hands over when full or after tcpdump's 1 s timeout: see BLOCK_TIMEOUT_MS.
-    const child: ChildProcess = lab.spawn(node, 'tcpdump', ['-i', iface, '-s', '0', '-U', '-B', '16384', '-Z', 'root', '-n', '--time-stamp-precision=nano', '-w', file]);
+    const child: ChildProcess = lab.spawn(node, 'tcpdump', ['-i', iface, '-s', String(options.snaplen ?? 0), '-U', '-B', String(options.bufferKiB ?? 16384), '-Z', 'root', '-n', '--time-stamp-precision=nano', '-w', file]);
     let stderr = '';
     let listening = false;
     const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));

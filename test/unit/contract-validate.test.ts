@@ -43,3 +43,21 @@ test('bad arguments are refused with the place and the rule', () => {
   refuses('importInventory', [[]], /needs at least 1 item/);
   assert.throws(() => validateShellArguments('savePdf', ['1']), /savePdf argument 1/);
 });
+
+test('live capture from the app: an interface or pktcap-uw over ssh, never an arbitrary command', () => {
+  const ssh = [{ source: { kind: 'ssh', target: 'root@esx01', uplink: 'vmnic1', direction: 2 }, filter: 'tcp port 8000', snaplen: 128, durationSeconds: 30, updateSeconds: 0.5, save: '/tmp/x.pcap' }];
+  assert.deepEqual(validateArguments('startCapture', ssh), ssh);
+  const iface = [{ source: { kind: 'interface', name: 'ens192', promiscuous: false }, packets: 1000, inventory: ['/tmp/site.yaml'] }];
+  assert.deepEqual(validateArguments('startCapture', iface), iface);
+  assert.deepEqual(validateArguments('stopCapture', [4]), [4]);
+  assert.deepEqual(validateArguments('listInterfaces', []), []);
+  const refuses = (args: unknown, message: RegExp): void =>
+    assert.throws(() => validateArguments('startCapture', args), (err: Error) => err.name === 'ArgumentError' && message.test(err.message), JSON.stringify(args));
+  refuses([{ source: { kind: 'command', argv: ['sh', '-c', 'id'] } }], /source\.kind: expected one of interface, ssh, got "command"/);
+  refuses([{ source: { kind: 'stdin' } }], /source\.kind: expected one of interface, ssh/);
+  refuses([{ source: { kind: 'ssh', target: 'root@esx01', uplink: 'vmnic1', shell: 'sh -c id' } }], /source\.shell: unknown property/);
+  refuses([{ source: { kind: 'ssh', target: 'root@esx01', direction: 3 } }], /direction: must be between 0 and 2/);
+  refuses([{ source: 'eth0' }], /source: expected an object, got "eth0"/);
+  refuses([{ source: { kind: 'interface', name: 'eth0' }, durationSeconds: 0 }], /durationSeconds: must be above 0/);
+  refuses([{ source: { kind: 'interface', name: 'eth0' }, snaplen: 300000 }], /snaplen: must be between 1 and 262144/);
+});
