@@ -47,7 +47,12 @@ const S_SEQ_A = 22;
 const S_SIG_B = 23;
 const S_SEQ_B = 24;
 const S_DUPLICATES = 25;
-const SIDE_FIELDS = 26;
+/** Frame number of the side's first MAC pair. */
+const S_MAC_FIRST_FRAME = 26;
+/** The side's first two VLAN ids (-1: none); more go to FlowExtras. */
+const S_VLAN_0 = 27;
+const S_VLAN_1 = 28;
+const SIDE_FIELDS = 29;
 
 // Per-flow state: one row of FLOW_FIELDS doubles per flow.
 const F_PROTOCOL = 0;
@@ -77,29 +82,32 @@ const F_TL_SEC = 19;
 const F_TL_BYTES_A = 20;
 const F_TL_BYTES_B = 21;
 const F_ENCAP_PACKETS = 22;
-const FLOW_FIELDS = 23;
+/** The first SAMPLE_FRAMES frame numbers (F_SAMPLES says how many). */
+const F_SAMPLE_0 = 23;
+const FLOW_FIELDS = F_SAMPLE_0 + SAMPLE_FRAMES;
 
 const INITIAL_FLOWS = 1024;
 
-/** What does not fit in fixed columns, touched only when something changes. */
+/**
+ * What does not fit in fixed columns, created for a flow only when it needs one: a second MAC
+ * pair or third VLAN on a side, a second second of traffic, a jump in the file, an encapsulation.
+ * Most short flows never do, so a million of them cost typed-array rows and no objects.
+ */
 class FlowExtras {
+  /** MAC pairs after each side's first (which lives in FlowStore.macs). */
   readonly macPairs: [MacPair[], MacPair[]] = [[], []];
   readonly macOverflow = [0, 0];
+  /** VLAN ids after each side's first two. */
   readonly vlans: [number[], number[]] = [[], []];
-  readonly samples: number[] = [];
   /** Closed extents as [start, end] pairs. */
   readonly extents: number[] = [];
-  readonly timeline: Timeline;
+  timeline: Timeline | null = null;
   encap = ENCAP_NONE;
   encapSession = -1;
   outerSrc: string | null = null;
   outerDst: string | null = null;
   outerSrcMac: string | null = null;
   outerDstMac: string | null = null;
-
-  constructor(sec: number) {
-    this.timeline = new Timeline(sec);
-  }
 }
 
 /**
@@ -120,7 +128,7 @@ export class FlowStore {
    * the Ethernet header's first 12 bytes: comparing a packet's pair is three loads.
    */
   private macs = new Uint32Array(INITIAL_FLOWS * 2 * 3);
-  private readonly extras: FlowExtras[] = [];
+  private readonly extras: (FlowExtras | undefined)[] = [];
 
   /** A new flow from its key words (see FlowTable); returns its index. */
   create(key: Uint32Array, sec: number, nsec: number, frame: number, recordOffset: number, fromA: boolean): number {
@@ -157,8 +165,10 @@ export class FlowStore {
       S[s + S_TTL_MAX] = -1;
       S[s + S_SIG_A] = -1;
       S[s + S_SIG_B] = -1;
+      S[s + S_VLAN_0] = -1;
+      S[s + S_VLAN_1] = -1;
     }
-    this.extras.push(new FlowExtras(sec));
+    this.extras.push(undefined);
     return f;
   }
 
@@ -218,7 +228,7 @@ export class FlowStore {
     }
 
     if (p.vlanCount === 0 && p.encapVlan < 0) S[s + S_UNTAGGED]++;
-    else this.vlans(f, side, p);
+    else this.vlans(f, s, side, p);
 
     const ttl = p.ttl;
     if (ttl < S[s + S_TTL_MIN]) {
@@ -241,10 +251,7 @@ export class FlowStore {
     }
     if (p.tcpHeaderOk) this.tcp(b, s, fromA, p, payload, frame);
 
-    if (F[b + F_SAMPLES] < SAMPLE_FRAMES) {
-      F[b + F_SAMPLES]++;
-      this.extras[f].samples.push(frame);
-    }
+    if (F[b + F_SAMPLES] < SAMPLE_FRAMES) F[b + F_SAMPLE_0 + F[b + F_SAMPLES]++] = frame;
     // Bytes per second: counted in the flow's row until the second changes.
     if (sec === F[b + F_TL_SEC]) F[b + F_TL_BYTES_A + side] += len;
     else this.nextSecond(f, b, sec, side, len);
@@ -295,45 +302,55 @@ export class FlowStore {
 
   /**
    * A MAC pair other than the side's first (or the first itself). `w0..w2` are the header's
-   * first 12 bytes as words, kept for the inline comparison of the first pair.
+   * first 12 bytes as words: an Ethernet side's first pair is kept as them, for observe()'s
+   * three-load comparison; later pairs, and Linux cooked captures' sender-only addresses (dstHi
+   * -1), go to the flow's extras.
    */
   private macPair(f: number, side: number, s: number, srcHi: number, srcLo: number, dstHi: number, dstLo: number, frame: number, w0: number, w1: number, w2: number): void {
     const S = this.side;
-    const pairs = this.extras[f].macPairs[side];
-    if (S[s + S_MAC_PACKETS] === 0) {
+    if (dstHi >= 0 && S[s + S_MAC_PACKETS] === 0) {
       const x = 3 * (2 * f + side);
       this.macs[x] = w0;
       this.macs[x + 1] = w1;
       this.macs[x + 2] = w2;
       S[s + S_MAC_PACKETS] = 1;
-      pairs.push({ srcHi, srcLo, dstHi, dstLo, packets: 0, firstFrame: frame });
+      S[s + S_MAC_FIRST_FRAME] = frame;
       return;
     }
-    const first = pairs[0];
-    if (first.srcLo === srcLo && first.dstLo === dstLo && first.srcHi === srcHi && first.dstHi === dstHi) {
-      S[s + S_MAC_PACKETS]++;
-      return;
-    }
-    for (let i = 1; i < pairs.length; i++) {
+    const extras = this.extrasOf(f);
+    const pairs = extras.macPairs[side];
+    for (let i = 0; i < pairs.length; i++) {
       const q = pairs[i];
       if (q.srcLo === srcLo && q.dstLo === dstLo && q.srcHi === srcHi && q.dstHi === dstHi) {
         q.packets++;
         return;
       }
     }
-    const extras = this.extras[f];
-    if (pairs.length === MAX_MAC_PAIRS) extras.macOverflow[side]++;
+    if (pairs.length + (S[s + S_MAC_PACKETS] > 0 ? 1 : 0) === MAX_MAC_PAIRS) extras.macOverflow[side]++;
     else pairs.push({ srcHi, srcLo, dstHi, dstLo, packets: 1, firstFrame: frame });
   }
 
-  private vlans(f: number, side: number, p: DecodedPacket): void {
-    const list = this.extras[f].vlans[side];
-    const add = (id: number): void => {
-      if (!list.includes(id) && list.length < MAX_VLANS) list.push(id);
-    };
-    for (let i = 0; i < p.vlanCount; i++) add(p.vlans[i]);
+  private vlans(f: number, s: number, side: number, p: DecodedPacket): void {
+    for (let i = 0; i < p.vlanCount; i++) this.vlan(f, s, side, p.vlans[i]);
     // An ERSPAN header names the mirrored frame's VLAN when the frame itself arrives untagged.
-    if (p.vlanCount === 0 && p.encapVlan >= 0) add(p.encapVlan);
+    if (p.vlanCount === 0 && p.encapVlan >= 0) this.vlan(f, s, side, p.encapVlan);
+  }
+
+  private vlan(f: number, s: number, side: number, id: number): void {
+    const S = this.side;
+    if (S[s + S_VLAN_0] === id || S[s + S_VLAN_1] === id) return;
+    if (S[s + S_VLAN_0] < 0) S[s + S_VLAN_0] = id;
+    else if (S[s + S_VLAN_1] < 0) S[s + S_VLAN_1] = id;
+    else {
+      const list = this.extrasOf(f).vlans[side];
+      if (!list.includes(id) && list.length < MAX_VLANS - 2) list.push(id);
+    }
+  }
+
+  private extrasOf(f: number): FlowExtras {
+    let x = this.extras[f];
+    if (x === undefined) this.extras[f] = x = new FlowExtras();
+    return x;
   }
 
   private nextSecond(f: number, b: number, sec: number, side: number, len: number): void {
@@ -345,7 +362,9 @@ export class FlowStore {
 
   private flushSecond(f: number, b: number): void {
     const F = this.flow;
-    const timeline = this.extras[f].timeline;
+    if (F[b + F_TL_BYTES_A] === 0 && F[b + F_TL_BYTES_B] === 0) return;
+    const x = this.extrasOf(f);
+    const timeline = (x.timeline ??= new Timeline(F[b + F_FIRST_SEC]));
     const sec = F[b + F_TL_SEC];
     if (F[b + F_TL_BYTES_A] > 0) timeline.add(0, sec, F[b + F_TL_BYTES_A]);
     if (F[b + F_TL_BYTES_B] > 0) timeline.add(1, sec, F[b + F_TL_BYTES_B]);
@@ -355,7 +374,7 @@ export class FlowStore {
 
   private newExtent(f: number, b: number, offset: number): void {
     const F = this.flow;
-    const e = this.extras[f].extents;
+    const e = this.extrasOf(f).extents;
     e.push(F[b + F_EXTENT_START], F[b + F_EXTENT_END]);
     if (e.length > 2 * (MAX_EXTENTS - 1)) mergeClosestExtents(e);
     F[b + F_EXTENT_START] = offset;
@@ -364,7 +383,7 @@ export class FlowStore {
 
   private encapsulated(f: number, b: number, p: DecodedPacket): void {
     this.flow[b + F_ENCAP_PACKETS]++;
-    const x = this.extras[f];
+    const x = this.extrasOf(f);
     if (x.encap !== ENCAP_NONE) return;
     x.encap = p.encap;
     x.encapSession = p.encapSession;
@@ -396,12 +415,17 @@ export class FlowStore {
     this.macs = macs;
   }
 
-  /** A snapshot of flow `f` for reports (pending per-second bytes are flushed first). */
+  /**
+   * A snapshot of flow `f` for reports. It leaves the store as it was (a live capture snapshots
+   * while counting goes on): the timeline is a copy with the second being counted added.
+   */
   snapshot(f: number): Flow {
     const F = this.flow;
     const b = f * FLOW_FIELDS;
-    this.flushSecond(f, b);
     const x = this.extras[f];
+    const timeline = x?.timeline?.copy() ?? new Timeline(F[b + F_FIRST_SEC]);
+    if (F[b + F_TL_BYTES_A] > 0) timeline.add(0, F[b + F_TL_SEC], F[b + F_TL_BYTES_A]);
+    if (F[b + F_TL_BYTES_B] > 0) timeline.add(1, F[b + F_TL_SEC], F[b + F_TL_BYTES_B]);
     const sideA = this.sideSnapshot(f, 0);
     const sideB = this.sideSnapshot(f, 1);
     const last = sideA.lastSec > sideB.lastSec || (sideA.lastSec === sideB.lastSec && sideA.lastNsec >= sideB.lastNsec) ? sideA : sideB;
@@ -428,16 +452,16 @@ export class FlowStore {
       lastSec: last.lastSec,
       lastNsec: last.lastNsec,
       firstFrame: F[b + F_FIRST_FRAME],
-      samples: x.samples.slice(),
-      encap: x.encap,
-      encapSession: x.encapSession,
+      samples: Array.from(F.subarray(b + F_SAMPLE_0, b + F_SAMPLE_0 + F[b + F_SAMPLES])),
+      encap: x?.encap ?? ENCAP_NONE,
+      encapSession: x?.encapSession ?? -1,
       encapPackets: F[b + F_ENCAP_PACKETS],
-      outerSrc: x.outerSrc,
-      outerDst: x.outerDst,
-      outerSrcMac: x.outerSrcMac,
-      outerDstMac: x.outerDstMac,
-      extents: [...x.extents, F[b + F_EXTENT_START], F[b + F_EXTENT_END]],
-      timeline: x.timeline,
+      outerSrc: x?.outerSrc ?? null,
+      outerDst: x?.outerDst ?? null,
+      outerSrcMac: x?.outerSrcMac ?? null,
+      outerDstMac: x?.outerDstMac ?? null,
+      extents: [...(x?.extents ?? []), F[b + F_EXTENT_START], F[b + F_EXTENT_END]],
+      timeline,
     };
   }
 
@@ -445,8 +469,17 @@ export class FlowStore {
     const S = this.side;
     const s = (2 * f + side) * SIDE_FIELDS;
     const x = this.extras[f];
-    const pairs = x.macPairs[side].map((q) => ({ ...q }));
-    if (pairs.length > 0) pairs[0].packets = S[s + S_MAC_PACKETS];
+    const pairs: MacPair[] = [];
+    if (S[s + S_MAC_PACKETS] > 0) {
+      const m = this.macs;
+      const w = 3 * (2 * f + side);
+      pairs.push({ srcHi: m[w + 1] & 0xffff, srcLo: m[w + 2], dstHi: m[w] >>> 16, dstLo: (((m[w] & 0xffff) << 16) | (m[w + 1] >>> 16)) >>> 0, packets: S[s + S_MAC_PACKETS], firstFrame: S[s + S_MAC_FIRST_FRAME] });
+    }
+    for (const q of x?.macPairs[side] ?? []) pairs.push({ ...q });
+    const vlans: number[] = [];
+    if (S[s + S_VLAN_0] >= 0) vlans.push(S[s + S_VLAN_0]);
+    if (S[s + S_VLAN_1] >= 0) vlans.push(S[s + S_VLAN_1]);
+    for (const v of x?.vlans[side] ?? []) vlans.push(v);
     return {
       packets: S[s + S_PACKETS],
       bytes: S[s + S_BYTES],
@@ -458,8 +491,8 @@ export class FlowStore {
       firstFrame: S[s + S_FIRST_FRAME],
       lastFrame: S[s + S_LAST_FRAME],
       macPairs: pairs,
-      macPairOverflow: x.macOverflow[side],
-      vlans: x.vlans[side].slice(),
+      macPairOverflow: x?.macOverflow[side] ?? 0,
+      vlans,
       untagged: S[s + S_UNTAGGED],
       ttlMin: S[s + S_TTL_MIN],
       ttlMax: S[s + S_TTL_MAX],
