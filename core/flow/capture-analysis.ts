@@ -83,11 +83,9 @@ export class CaptureAnalysis implements RecordSink {
     this.packet.trace = trace;
   }
 
-  /** Snapshots of every flow, in order of first packet. */
-  flows(): Flow[] {
-    const out: Flow[] = [];
-    for (let f = 0; f < this.flowStore.count; f++) out.push(this.flowStore.snapshot(f));
-    return out;
+  /** Snapshots of every flow, in order of first packet, one at a time. */
+  *flows(): Generator<Flow> {
+    for (let f = 0; f < this.flowStore.count; f++) yield this.flowStore.snapshot(f);
   }
 
   get timeDigits(): number {

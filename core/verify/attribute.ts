@@ -45,9 +45,8 @@ function role(index: InventoryIndex, ip: string): EndpointRole {
 }
 
 /** Host and vmk of each end, filled into the contract's endpoint fields. */
-export function attribute(index: InventoryIndex, flows: FlowRecord[]): AttributedFlow[] {
-  // Flows share endpoints: resolve each address once.
-  const roles = new Map<string, EndpointRole>();
+export function attribute(index: InventoryIndex, flows: FlowRecord[], roles = new Map<string, EndpointRole>()): AttributedFlow[] {
+  // Flows share endpoints: each address is resolved once (`roles` may outlive one call).
   const roleOf = (ip: string): EndpointRole => {
     let r = roles.get(ip);
     if (r === undefined) roles.set(ip, (r = role(index, ip)));

@@ -1,11 +1,10 @@
 import fs from 'node:fs';
-import path from 'node:path';
-import { csvTables } from '../../core/report/csv.js';
 import { htmlReport } from '../../core/report/html.js';
+import { DigestSink, type ReportSink } from '../../core/report/sink.js';
 import { UsageError } from '../../core/contract/errors.js';
 import { Engine } from '../engine/engine.js';
 import { parseCommandArgs } from './args.js';
-import { writeReportJson } from './json-output.js';
+import { CsvSink, JsonSink } from './file-sinks.js';
 import { ProgressLine } from './progress.js';
 import { summaryText } from './summary.js';
 
@@ -58,28 +57,27 @@ export async function analyzeAndPrint(captures: string[], options: OutputOptions
   if (progress) engine.on('progress', (p) => progress.update(p));
   engine.on('warning', (w) => process.stderr.write(`vmkscope: warning: ${w}\n`));
   const startedAt = new Date();
+  // Every output is written as the flows stream past, once.
+  const digest = new DigestSink();
+  const sinks: ReportSink[] = [digest];
+  if (options.json !== undefined) sinks.push(new JsonSink(options.json));
+  if (options.csv !== undefined) sinks.push(new CsvSink(options.csv));
   let result;
   try {
-    result = await engine.analyze({ captures, hash: options.hash || options.html !== undefined, inventory: options.inventory, policy: options.policy, store: options.db !== undefined });
+    result = await engine.analyze({ captures, hash: options.hash || options.html !== undefined, inventory: options.inventory, policy: options.policy, store: options.db !== undefined }, sinks);
   } finally {
     progress?.done();
     engine.close();
   }
-  const { report, analysisId } = result;
+  const { head, analysisId } = result;
   if (analysisId !== null && !jsonToStdout) process.stderr.write(`vmkscope: kept as analysis ${analysisId} in ${options.db}\n`);
   if (options.html !== undefined) {
-    fs.writeFileSync(options.html, htmlReport(report, { commandLine: ['vmkscope', ...process.argv.slice(2)].join(' '), generatedAt: startedAt.toISOString() }));
-  }
-  if (options.csv !== undefined) {
-    fs.mkdirSync(options.csv, { recursive: true });
-    for (const [name, text] of Object.entries(csvTables(report))) fs.writeFileSync(path.join(options.csv, name), text);
+    fs.writeFileSync(options.html, htmlReport(head, digest.digest!, { commandLine: ['vmkscope', ...process.argv.slice(2)].join(' '), generatedAt: startedAt.toISOString() }));
   }
   if (jsonToStdout) {
-    await writeReportJson(report, '-');
-    for (const c of report.captures) for (const w of c.warnings) process.stderr.write(`vmkscope: warning: ${c.file}: ${w}\n`);
+    for (const c of head.captures) for (const w of c.warnings) process.stderr.write(`vmkscope: warning: ${c.file}: ${w}\n`);
   } else {
-    if (options.json !== undefined) await writeReportJson(report, options.json);
-    process.stdout.write(`${summaryText(report)}\n`);
+    process.stdout.write(`${summaryText(head, digest.digest!)}\n`);
   }
-  return report.summary.fail > 0 ? 1 : 0;
+  return head.summary.fail > 0 ? 1 : 0;
 }

@@ -1,10 +1,9 @@
 import { CaptureAnalysis } from '../../core/flow/capture-analysis.js';
-import { buildReport, type AnalyzedCapture } from '../../core/report/build.js';
+import { captureRecord, flowRecords, type AnalyzedCapture } from '../../core/report/build.js';
 import type { AnalyzeProgress } from '../../core/contract/engine-api.js';
-import type { AnalysisReport } from '../../core/contract/report.js';
 import { loadInventory } from '../../core/inventory/load.js';
 import { DEFAULT_POLICY, parsePolicy, type Policy } from '../../core/verify/policy.js';
-import { verify } from '../../core/verify/verify.js';
+import { verifyStream, type VerifiedAnalysis } from '../../core/verify/verify.js';
 import { InventoryInputError } from '../../core/contract/errors.js';
 import type { Inventory, InventoryProblem } from '../../core/contract/inventory.js';
 import { readCapture } from '../sources/capture-reader.js';
@@ -28,11 +27,12 @@ export interface AnalyzeOptions {
 }
 
 /**
- * Read every capture once, in order, build the report, and verify it against the inventory (or
- * one inferred from the capture). Several captures are one analysis. Inventory and policy are
- * read first, so a mistake in them stops before a long capture is read.
+ * Read every capture once, in order, and verify the flows against the inventory (or one inferred
+ * from the capture); the flows then stream from the readers' tables (VerifiedAnalysis). Several
+ * captures are one analysis. Inventory and policy are read first, so a mistake in them stops
+ * before a long capture is read.
  */
-export async function analyzeCaptures(options: AnalyzeOptions): Promise<{ report: AnalysisReport; policy: Policy }> {
+export async function analyzeCaptures(options: AnalyzeOptions): Promise<{ verified: VerifiedAnalysis; policy: Policy }> {
   const inputs = [...(options.inventory ?? []).map((name) => ({ name, text: readTextInput(name) })), ...(options.inventoryText ?? [])];
   const inventory = inputs.length > 0 ? readInventory(inputs, options.onWarning) : null;
   let policy = DEFAULT_POLICY;
@@ -53,7 +53,8 @@ export async function analyzeCaptures(options: AnalyzeOptions): Promise<{ report
     });
     analyzed.push({ file, ...facts, analysis });
   }
-  return { report: verify(buildReport(toolInfo(), analyzed), inventory, policy), policy };
+  const verified = verifyStream(toolInfo(), analyzed.map(captureRecord), () => flowRecords(analyzed), inventory, policy);
+  return { verified, policy };
 }
 
 function readInventory(inputs: { name: string; text: string }[], onWarning?: (p: InventoryProblem) => void): Inventory {

@@ -13,7 +13,9 @@ import type {
   TimelineResult,
 } from '../../core/contract/engine-api.js';
 import type { Inventory } from '../../core/contract/inventory.js';
-import type { AnalysisReport, CaptureRecord, FindingRecord, FindingStatus, FlowRecord, MigrationRecord } from '../../core/contract/report.js';
+import { flowNumber, withFlows, type AnalysisReport, type CaptureRecord, type FindingRecord, type FindingStatus, type FlowRecord, type MigrationRecord, type ReportHead } from '../../core/contract/report.js';
+import { FlowDigest, LARGEST_FLOWS } from '../../core/report/digest.js';
+import type { ReportSink } from '../../core/report/sink.js';
 import { StoreError, openDatabase } from './database.js';
 
 /** Flows written per transaction: big enough to amortise the commit, small enough to stay responsive. */
@@ -66,9 +68,9 @@ interface FlowDbRow {
 }
 
 function flowSeq(id: string): number {
-  const n = /^f(\d+)$/.exec(id);
-  if (!n) throw new StoreError(`"${id}" is not a flow id (f1, f2, ...)`);
-  return Number(n[1]);
+  const n = flowNumber(id);
+  if (n === null) throw new StoreError(`"${id}" is not a flow id (f1, f2, ...)`);
+  return n;
 }
 
 /** Whether the process that started a running analysis is gone (only knowable on its own host). */
@@ -130,23 +132,56 @@ export class AnalysisStore {
   }
 
   /**
-   * Write a finished report: flows in batches, then captures, inventory, migrations and findings
-   * with the status change in one last transaction. Earlier incomplete attempts at the same
-   * analysis (same fingerprint, or same inputs with no fingerprint yet) whose writer is gone are
-   * removed in that transaction: a rerun completes what a crash interrupted.
+   * A sink that writes a verified analysis as its flows stream: flows in batched transactions,
+   * then captures, inventory, migrations and findings with the status change in one last
+   * transaction. Earlier incomplete attempts at the same analysis (same fingerprint, or same
+   * inputs with no fingerprint yet) whose writer is gone are removed in that transaction: a
+   * rerun completes what a crash interrupted.
    */
-  save(id: number, report: AnalysisReport, fingerprint: string, policy: unknown): void {
+  writer(id: number, fingerprint: string, policy: unknown): ReportSink {
     const verdicts = new Map<string, FindingStatus>();
-    for (const f of report.findings) {
-      for (const flow of f.flows) {
-        const known = verdicts.get(flow);
-        if (known === undefined || SEVERITY[f.status] > SEVERITY[known]) verdicts.set(flow, f.status);
-      }
-    }
+    let head: ReportHead | null = null;
+    let batch: FlowRecord[] = [];
+    let count = 0;
     const writeFlows = this.db.transaction((flows: FlowRecord[]) => {
       for (const f of flows) this.writeFlow(id, f, verdicts.get(f.id) ?? null);
     });
-    for (let i = 0; i < report.flows.length; i += FLOW_BATCH) writeFlows(report.flows.slice(i, i + FLOW_BATCH));
+    return {
+      begin: (h) => {
+        head = h;
+        for (const f of h.findings) {
+          for (const flow of f.flows) {
+            const known = verdicts.get(flow);
+            if (known === undefined || SEVERITY[f.status] > SEVERITY[known]) verdicts.set(flow, f.status);
+          }
+        }
+      },
+      flow: (f) => {
+        batch.push(f);
+        count++;
+        if (batch.length === FLOW_BATCH) {
+          writeFlows(batch);
+          batch = [];
+        }
+      },
+      end: () => {
+        writeFlows(batch);
+        batch = [];
+        this.finish(id, head!, count, fingerprint, policy);
+      },
+    };
+  }
+
+  /** Write a report held whole (see writer). */
+  save(id: number, report: AnalysisReport, fingerprint: string, policy: unknown): void {
+    const sink = this.writer(id, fingerprint, policy);
+    const { flows, ...rest } = report;
+    sink.begin({ ...rest, flowCount: flows.length });
+    for (const f of flows) void sink.flow(f);
+    void sink.end();
+  }
+
+  private finish(id: number, report: ReportHead, flowCount: number, fingerprint: string, policy: unknown): void {
     this.db.transaction(() => {
       const db = this.db;
       const cap = db.prepare('INSERT INTO captures (analysis_id, idx, file, sha256, format, compression, size, packets, bytes, start, end, record) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)');
@@ -179,7 +214,7 @@ export class AnalysisStore {
         JSON.stringify(report.summary),
         report.captures.reduce((s, c) => s + c.packets, 0),
         report.captures.reduce((s, c) => s + c.bytes, 0),
-        report.flows.length,
+        flowCount,
         report.migrations.length,
         report.tool.version,
         id,
@@ -342,19 +377,51 @@ export class AnalysisStore {
   }
 
   /** The whole report back, as `analyze --json` wrote it (for `db show`, exports, carving). */
-  report(id: number): AnalysisReport {
+  /** Everything of a stored analysis but its flows (see flowRecords). */
+  head(id: number): ReportHead {
     const d = this.detail(id);
-    const seqs = this.db.prepare('SELECT seq FROM flows WHERE analysis_id = ? ORDER BY seq').all(id) as { seq: number }[];
     return {
       schemaVersion: 1,
       tool: { name: 'vmkscope', version: d.toolVersion },
       captures: d.captures,
-      flows: seqs.map((s) => this.flow(id, `f${s.seq}`)),
+      flowCount: d.flowCount,
       migrations: d.migrations,
       findings: d.findings,
       summary: d.summary,
       inventory: d.inventory,
     };
+  }
+
+  /** Every flow of an analysis in id order, read a batch at a time. */
+  *flowRecords(id: number): Generator<FlowRecord> {
+    const page = this.db.prepare('SELECT seq FROM flows WHERE analysis_id = ? AND seq > ? ORDER BY seq LIMIT ?');
+    let after = 0;
+    for (;;) {
+      const seqs = page.all(id, after, FLOW_BATCH) as { seq: number }[];
+      for (const { seq } of seqs) yield this.flow(id, `f${seq}`);
+      if (seqs.length < FLOW_BATCH) return;
+      after = seqs[seqs.length - 1].seq;
+    }
+  }
+
+  /**
+   * The digest the summary and HTML report show (see FlowDigest), from the indexes: the flows
+   * the migrations name, and enough of the largest by frame bytes to find the largest others.
+   */
+  digest(id: number): FlowDigest {
+    const head = this.head(id);
+    const digest = new FlowDigest(head);
+    const named = new Set(head.migrations.flatMap((m) => m.flows));
+    const seqs = this.db.prepare('SELECT seq FROM flows WHERE analysis_id = ? ORDER BY bytes DESC, seq LIMIT ?').all(id, LARGEST_FLOWS + named.size) as { seq: number }[];
+    const candidates = new Set([...named, ...seqs.map((r) => `f${r.seq}`)]);
+    for (const flowId of [...candidates].sort((a, b) => flowSeq(a) - flowSeq(b))) digest.add(this.flow(id, flowId));
+    digest.count = head.flowCount;
+    return digest;
+  }
+
+  /** A stored analysis whole, as analyze produced it (for small analyses and tests). */
+  report(id: number): AnalysisReport {
+    return withFlows(this.head(id), [...this.flowRecords(id)]);
   }
 
   /** A page of flows by keyset: filters, one sort key, `after` the previous page's cursor. */

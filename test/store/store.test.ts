@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
-import type { AnalysisReport } from '../../core/contract/report.js';
+import { withFlows, type AnalysisReport, type FlowRecord } from '../../core/contract/report.js';
 import { Engine } from '../../native/engine/engine.js';
 import { AnalysisStore } from '../../native/store/analysis-store.js';
 import { StoreError, defaultDatabasePath, openDatabase } from '../../native/store/database.js';
@@ -24,10 +24,13 @@ test('setup: a generated site analysed into a database', async () => {
   const gen = await runCli(['generate', '--packets', '30000', '--scale', '0.01', '--vlan', '--format', 'pcapng', '--loss', '0.002', '-o', capture, '--inventory-out', inventory]);
   assert.equal(gen.code, 0, gen.stderr);
   const engine = new Engine({ database: dbFile });
-  const result = await engine.analyze({ captures: [capture], inventory: [inventory], store: true });
+  // The flows as they streamed into the store, collected beside it.
+  const flows: FlowRecord[] = [];
+  const result = await engine.analyze({ captures: [capture], inventory: [inventory], store: true }, [{ begin() {}, flow: (f) => void flows.push(f), end() {} }]);
   engine.close();
   assert.equal(result.analysisId, 1);
-  report = result.report;
+  assert.equal(result.head.flowCount, flows.length);
+  report = withFlows(result.head, flows);
 });
 
 test('schema: migrated, WAL, foreign keys, STRICT tables; a newer database is refused', () => {

@@ -22,7 +22,7 @@ async function flowsOf(packets: BuiltPacket[], snaplen?: number): Promise<Flow[]
   fs.writeFileSync(file, buildPcap(packets, snaplen));
   const analysis = new CaptureAnalysis();
   await readCapture(file, () => analysis, { hash: false });
-  return analysis.flows();
+  return [...analysis.flows()];
 }
 
 const T0 = 1768471200;

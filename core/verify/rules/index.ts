@@ -3,9 +3,9 @@ import { dropsRule, duplicatesRule, missingBytesRule, oneDirectionRule, slicedRu
 import { duplicateIpRule, inferredInventoryRule, multipleProvisioningRule, noProvisioningRule, serviceNetstackRule, vmotionPeerRule } from './configuration-rules.js';
 import { gatewayRule } from './gateway-rule.js';
 import { asymmetricRule, coldPathRule, hotPathRule, udtRule, unknownEndpointRule } from './migration-rules.js';
-import type { Rule } from './rule.js';
+import type { FlowRule, Rule } from './rule.js';
 
-export const RULES: readonly Rule[] = [
+export const RULES: readonly (Rule | FlowRule)[] = [
   inferredInventoryRule,
   hotPathRule,
   coldPathRule,
