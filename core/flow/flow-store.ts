@@ -87,6 +87,12 @@ const F_SAMPLE_0 = 23;
 const FLOW_FIELDS = F_SAMPLE_0 + SAMPLE_FRAMES;
 
 const INITIAL_FLOWS = 1024;
+/** A flow's rows as bytes (exportRow): its flow row and two side rows as doubles, then its address and MAC words. */
+const ROW_DOUBLES = FLOW_FIELDS + 2 * SIDE_FIELDS;
+const ROW_WORDS = 8 + 6;
+const ROW_BYTES = 8 * ROW_DOUBLES + 4 * ROW_WORDS;
+/** A flow without FIN/RST that sent within this many seconds is still going when evicted. */
+const ACTIVE_SECONDS = 300;
 
 /**
  * What does not fit in fixed columns, created for a flow only when it needs one: a second MAC
@@ -102,6 +108,8 @@ class FlowExtras {
   /** Closed extents as [start, end] pairs. */
   readonly extents: number[] = [];
   timeline: Timeline | null = null;
+  /** A spilled flow's timeline as its snapshot had it (the flow takes no more packets). */
+  frozenTimeline: Flow['timeline'] | null = null;
   encap = ENCAP_NONE;
   encapSession = -1;
   outerSrc: string | null = null;
@@ -115,25 +123,53 @@ class FlowExtras {
  * offsets (no object per packet, no field lookups through hidden classes), which is what keeps
  * the engine at millions of packets per second. Rare events (a new MAC pair, a VLAN, an
  * encapsulation, a jump in the file) go to a per-flow FlowExtras object.
+ *
+ * Flows are numbered by their first packet (ids 0, 1, ...); each live flow occupies a row
+ * ("slot"). An evicted flow (see evict) gives its row to a later one.
  */
 export class FlowStore {
+  /** Flows created: ids 0 .. count-1. */
   count = 0;
+  /** Flows holding a row. */
+  live = 0;
   private capacity = INITIAL_FLOWS;
-  private side = new Float64Array(INITIAL_FLOWS * 2 * SIDE_FIELDS);
-  private flow = new Float64Array(INITIAL_FLOWS * FLOW_FIELDS);
+  /** Row of each flow id, -1 once evicted. */
+  private slotOf = new Int32Array(INITIAL_FLOWS);
+  /** Flow id in each row. */
+  private idOf = new Int32Array(INITIAL_FLOWS);
+  /** Rows given back by evicted flows. */
+  private readonly freeSlots: number[] = [];
+  private side = new Float64Array((INITIAL_FLOWS + 1) * 2 * SIDE_FIELDS);
+  private flow = new Float64Array((INITIAL_FLOWS + 1) * FLOW_FIELDS);
   /** Endpoint A's then B's four address words per flow. */
-  private addresses = new Uint32Array(INITIAL_FLOWS * 8);
+  private addresses = new Uint32Array((INITIAL_FLOWS + 1) * 8);
+  // Rows hold `capacity` flows plus one spare, where snapshotOf decodes a spilled flow.
   /**
    * Per side, the destination and source MAC of its first MAC pair as the three 32-bit words of
    * the Ethernet header's first 12 bytes: comparing a packet's pair is three loads.
    */
-  private macs = new Uint32Array(INITIAL_FLOWS * 2 * 3);
+  private macs = new Uint32Array((INITIAL_FLOWS + 1) * 2 * 3);
   private readonly extras: (FlowExtras | undefined)[] = [];
 
-  /** A new flow from its key words (see FlowTable); returns its index. */
+  /** A new flow from its key words (see FlowTable); returns its id. */
   create(key: Uint32Array, sec: number, nsec: number, frame: number, recordOffset: number, fromA: boolean): number {
-    if (this.count === this.capacity) this.grow();
-    const f = this.count++;
+    const id = this.count++;
+    if (id === this.slotOf.length) {
+      const grown = new Int32Array(this.slotOf.length * 2);
+      grown.set(this.slotOf);
+      this.slotOf = grown;
+    }
+    let f = this.freeSlots.pop();
+    if (f === undefined) {
+      if (this.live === this.capacity) this.grow();
+      f = this.live;
+    }
+    this.live++;
+    this.slotOf[id] = f;
+    this.idOf[f] = id;
+    this.flow.fill(0, f * FLOW_FIELDS, (f + 1) * FLOW_FIELDS);
+    this.side.fill(0, 2 * f * SIDE_FIELDS, (2 * f + 2) * SIDE_FIELDS);
+    this.macs.fill(0, 6 * f, 6 * f + 6);
     const F = this.flow;
     const b = f * FLOW_FIELDS;
     F[b + F_PROTOCOL] = key[0] & 0xff;
@@ -168,14 +204,18 @@ export class FlowStore {
       S[s + S_VLAN_0] = -1;
       S[s + S_VLAN_1] = -1;
     }
-    this.extras.push(undefined);
-    return f;
+    this.extras[f] = undefined;
+    return id;
   }
 
-  /** True when a SYN on flow `f`'s 5-tuple opens a new connection (port reuse after FIN/RST). */
-  reusedBy(f: number, p: DecodedPacket): boolean {
+  isLive(id: number): boolean {
+    return this.slotOf[id] >= 0;
+  }
+
+  /** True when a SYN on flow `id`'s 5-tuple opens a new connection (port reuse after FIN/RST). */
+  reusedBy(id: number, p: DecodedPacket): boolean {
     const F = this.flow;
-    const b = f * FLOW_FIELDS;
+    const b = this.slotOf[id] * FLOW_FIELDS;
     return (
       F[b + F_CLOSING] === 1 &&
       p.tcpHeaderOk &&
@@ -184,15 +224,16 @@ export class FlowStore {
     );
   }
 
-  lastTimedSec(f: number): number {
-    return this.flow[f * FLOW_FIELDS + F_LAST_TIMED_SEC];
+  lastTimedSec(id: number): number {
+    return this.flow[this.slotOf[id] * FLOW_FIELDS + F_LAST_TIMED_SEC];
   }
 
   /**
    * Charge one packet to flow `f`. `timed` is false for records without a timestamp of their
    * own. A later IP fragment (no transport header) takes the same road.
    */
-  observe(f: number, fromA: boolean, p: DecodedPacket, sec: number, nsec: number, timed: boolean, frame: number, recordOffset: number): void {
+  observe(id: number, fromA: boolean, p: DecodedPacket, sec: number, nsec: number, timed: boolean, frame: number, recordOffset: number): void {
+    const f = this.slotOf[id];
     const F = this.flow;
     const S = this.side;
     const b = f * FLOW_FIELDS;
@@ -401,42 +442,125 @@ export class FlowStore {
 
   private grow(): void {
     this.capacity *= 2;
-    const side = new Float64Array(this.capacity * 2 * SIDE_FIELDS);
+    const idOf = new Int32Array(this.capacity);
+    idOf.set(this.idOf);
+    this.idOf = idOf;
+    const side = new Float64Array((this.capacity + 1) * 2 * SIDE_FIELDS);
     side.set(this.side);
     this.side = side;
-    const flow = new Float64Array(this.capacity * FLOW_FIELDS);
+    const flow = new Float64Array((this.capacity + 1) * FLOW_FIELDS);
     flow.set(this.flow);
     this.flow = flow;
-    const addresses = new Uint32Array(this.capacity * 8);
+    const addresses = new Uint32Array((this.capacity + 1) * 8);
     addresses.set(this.addresses);
     this.addresses = addresses;
-    const macs = new Uint32Array(this.capacity * 2 * 3);
+    const macs = new Uint32Array((this.capacity + 1) * 2 * 3);
     macs.set(this.macs);
     this.macs = macs;
   }
 
   /**
-   * A snapshot of flow `f` for reports. It leaves the store as it was (a live capture snapshots
+   * Free the rows of the `n` flows that have been quiet longest (by their last frame), handing
+   * each one's state to `spill` first (see exportRow; `row` is reused after the call). Returns how many of them had not finished by
+   * `nowSec` (no FIN/RST, and traffic within ACTIVE_SECONDS): if their traffic resumes, it
+   * starts a new flow.
+   */
+  evictQuietest(n: number, nowSec: number, spill: (id: number, row: Uint8Array) => void): number {
+    const S = this.side;
+    const F = this.flow;
+    const last = new Float64Array(this.capacity).fill(Infinity);
+    for (let f = 0; f < this.capacity; f++) {
+      if (this.slotOf[this.idOf[f]] !== f) continue;
+      last[f] = Math.max(S[2 * f * SIDE_FIELDS + S_LAST_FRAME], S[(2 * f + 1) * SIDE_FIELDS + S_LAST_FRAME]);
+    }
+    const threshold = last.slice().sort()[Math.min(n, this.live) - 1];
+    const victims: number[] = [];
+    for (let f = 0; f < this.capacity && victims.length < n; f++) if (last[f] <= threshold) victims.push(this.idOf[f]);
+    // In id order: the spill then holds flows roughly in the order the report reads them back.
+    victims.sort((a, b) => a - b);
+    let active = 0;
+    for (const id of victims) {
+      const f = this.slotOf[id];
+      spill(id, this.exportRow(f));
+      const lastSec = Math.max(S[2 * f * SIDE_FIELDS + S_LAST_SEC], S[(2 * f + 1) * SIDE_FIELDS + S_LAST_SEC]);
+      if (F[f * FLOW_FIELDS + F_CLOSING] !== 1 && nowSec - lastSec < ACTIVE_SECONDS) active++;
+      this.slotOf[id] = -1;
+      this.extras[f] = undefined;
+      this.freeSlots.push(f);
+      this.live--;
+    }
+    return active;
+  }
+
+  private readonly rowBuffer = new ArrayBuffer(ROW_BYTES);
+  private readonly rowDoubles = new Float64Array(this.rowBuffer, 0, ROW_DOUBLES);
+  private readonly rowWords = new Uint32Array(this.rowBuffer, 8 * ROW_DOUBLES, ROW_WORDS);
+  private readonly rowBytes = new Uint8Array(this.rowBuffer);
+
+  /**
+   * Row `f` as bytes: its typed rows, then (only when it has them) its extras as JSON with the
+   * timeline frozen. The common case is a copy into a reused buffer.
+   */
+  private exportRow(f: number): Uint8Array {
+    const D = this.rowDoubles;
+    D.set(this.flow.subarray(f * FLOW_FIELDS, (f + 1) * FLOW_FIELDS), 0);
+    D.set(this.side.subarray(2 * f * SIDE_FIELDS, (2 * f + 2) * SIDE_FIELDS), FLOW_FIELDS);
+    this.rowWords.set(this.addresses.subarray(f * 8, f * 8 + 8), 0);
+    this.rowWords.set(this.macs.subarray(6 * f, 6 * f + 6), 8);
+    const x = this.extras[f];
+    if (x === undefined) return this.rowBytes;
+    const b = f * FLOW_FIELDS;
+    const { timeline, ...rest } = x;
+    void timeline;
+    const json = new TextEncoder().encode(JSON.stringify({ ...rest, frozenTimeline: this.timelineSnapshot(b, x) }));
+    const out = new Uint8Array(ROW_BYTES + json.length);
+    out.set(this.rowBytes, 0);
+    out.set(json, ROW_BYTES);
+    return out;
+  }
+
+  /** A snapshot of flow `id` from exportRow's bytes (read back from a spill). */
+  snapshotOf(id: number, row: Uint8Array): Flow {
+    // Decoded into a spare row past the live ones, so snapshot() reads it like any other.
+    const f = this.capacity;
+    this.rowBytes.set(row.subarray(0, ROW_BYTES));
+    this.flow.set(this.rowDoubles.subarray(0, FLOW_FIELDS), f * FLOW_FIELDS);
+    this.side.set(this.rowDoubles.subarray(FLOW_FIELDS), 2 * f * SIDE_FIELDS);
+    this.addresses.set(this.rowWords.subarray(0, 8), f * 8);
+    this.macs.set(this.rowWords.subarray(8), 6 * f);
+    this.extras[f] = row.length > ROW_BYTES ? Object.assign(new FlowExtras(), JSON.parse(new TextDecoder().decode(row.subarray(ROW_BYTES))) as Partial<FlowExtras>) : undefined;
+    const spare = this.slotOf[id];
+    this.slotOf[id] = f;
+    try {
+      return this.snapshot(id);
+    } finally {
+      this.slotOf[id] = spare;
+    }
+  }
+
+  /**
+   * A snapshot of flow `id` for reports. It leaves the store as it was (a live capture snapshots
    * while counting goes on): the timeline is a copy with the second being counted added.
    */
-  snapshot(f: number): Flow {
+  snapshot(id: number): Flow {
+    const f = this.slotOf[id];
     const F = this.flow;
     const b = f * FLOW_FIELDS;
     const x = this.extras[f];
-    const timeline = x?.timeline?.copy() ?? new Timeline(F[b + F_FIRST_SEC]);
-    if (F[b + F_TL_BYTES_A] > 0) timeline.add(0, F[b + F_TL_SEC], F[b + F_TL_BYTES_A]);
-    if (F[b + F_TL_BYTES_B] > 0) timeline.add(1, F[b + F_TL_SEC], F[b + F_TL_BYTES_B]);
     const sideA = this.sideSnapshot(f, 0);
     const sideB = this.sideSnapshot(f, 1);
     const last = sideA.lastSec > sideB.lastSec || (sideA.lastSec === sideB.lastSec && sideA.lastNsec >= sideB.lastNsec) ? sideA : sideB;
-    const a = this.addresses.slice(f * 8, f * 8 + 8);
+    const A = this.addresses;
+    const o = f * 8;
+    const samples: number[] = [];
+    for (let i = 0; i < F[b + F_SAMPLES]; i++) samples.push(F[b + F_SAMPLE_0 + i]);
     return {
-      index: f,
+      index: id,
       protocol: F[b + F_PROTOCOL],
       ipVersion: F[b + F_IP_VERSION],
-      addrA: a.subarray(0, 4),
+      addrA: [A[o], A[o + 1], A[o + 2], A[o + 3]],
       portA: F[b + F_PORT_A],
-      addrB: a.subarray(4, 8),
+      addrB: [A[o + 4], A[o + 5], A[o + 6], A[o + 7]],
       portB: F[b + F_PORT_B],
       sideA,
       sideB,
@@ -452,7 +576,7 @@ export class FlowStore {
       lastSec: last.lastSec,
       lastNsec: last.lastNsec,
       firstFrame: F[b + F_FIRST_FRAME],
-      samples: Array.from(F.subarray(b + F_SAMPLE_0, b + F_SAMPLE_0 + F[b + F_SAMPLES])),
+      samples,
       encap: x?.encap ?? ENCAP_NONE,
       encapSession: x?.encapSession ?? -1,
       encapPackets: F[b + F_ENCAP_PACKETS],
@@ -461,8 +585,20 @@ export class FlowStore {
       outerSrcMac: x?.outerSrcMac ?? null,
       outerDstMac: x?.outerDstMac ?? null,
       extents: [...(x?.extents ?? []), F[b + F_EXTENT_START], F[b + F_EXTENT_END]],
-      timeline,
+      timeline: this.timelineSnapshot(b, x),
     };
+  }
+
+  /** The flow's bytes per bucket, the second being counted included, without touching the store. */
+  private timelineSnapshot(b: number, x: FlowExtras | undefined): Flow['timeline'] {
+    const F = this.flow;
+    if (x?.frozenTimeline) return x.frozenTimeline;
+    // A flow that never saw a second change has one bucket: no Timeline to copy.
+    if (x === undefined || x.timeline === null) return { startSec: F[b + F_FIRST_SEC], width: 1, sides: [[F[b + F_TL_BYTES_A]], [F[b + F_TL_BYTES_B]]] };
+    const timeline = x.timeline.copy();
+    if (F[b + F_TL_BYTES_A] > 0) timeline.add(0, F[b + F_TL_SEC], F[b + F_TL_BYTES_A]);
+    if (F[b + F_TL_BYTES_B] > 0) timeline.add(1, F[b + F_TL_SEC], F[b + F_TL_BYTES_B]);
+    return { startSec: timeline.startSec, width: timeline.width, sides: [timeline.side(0), timeline.side(1)] };
   }
 
   private sideSnapshot(f: number, side: number): FlowSide {

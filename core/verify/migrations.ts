@@ -62,10 +62,11 @@ export function groupMigrations(flows: AttributedFlow[]): Migration[] {
       if (!known || f.record.bytes > known.record.bytes) connections.set(connectionKey(f), f);
     }
     const unique = [...connections.values()];
-    const start = Math.min(...g.flows.map((f) => f.start));
-    const end = Math.max(...g.flows.map((f) => f.end));
+    // Reductions, not Math.min(...spread): a migration can have more streams than call arguments fit.
     const first = g.flows.reduce((a, b) => (b.start < a.start ? b : a));
     const last = g.flows.reduce((a, b) => (b.end > a.end ? b : a));
+    const start = first.start;
+    const end = last.end;
     const bytes = unique.reduce((s, f) => s + f.record.bytes, 0);
     const dataBytes = unique.reduce((s, f) => s + f.record.clientBytes, 0);
     const duration = end - start;
@@ -93,8 +94,8 @@ export function groupMigrations(flows: AttributedFlow[]): Migration[] {
 
 /** Source-to-destination frame bytes per bucket, summed over the migration's streams. */
 function migrationTimeline(flows: AttributedFlow[]): MigrationRecord['timeline'] {
-  const width = Math.max(...flows.map((f) => f.record.timeline.bucketSeconds));
-  const start = Math.min(...flows.map((f) => Date.parse(f.record.timeline.start) / 1000));
+  const width = flows.reduce((w, f) => Math.max(w, f.record.timeline.bucketSeconds), 1);
+  const start = flows.reduce((s, f) => Math.min(s, Date.parse(f.record.timeline.start) / 1000), Infinity);
   const values: number[] = [];
   for (const f of flows) {
     const t = f.record.timeline;

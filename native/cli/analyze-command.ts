@@ -18,9 +18,12 @@ export async function runAnalyze(args: string[]): Promise<number> {
     db: { type: 'string' },
     'no-progress': { type: 'boolean' },
     hash: { type: 'boolean' },
+    'max-live-flows': { type: 'string' },
   });
   if (positionals.length === 0) throw new UsageError('analyze needs at least one capture file (or - for standard input)');
   if (positionals.filter((p) => p === '-').length > 1) throw new UsageError('standard input (-) can be read only once');
+  const maxLive = values['max-live-flows'];
+  if (maxLive !== undefined && !/^[1-9]\d*$/.test(maxLive)) throw new UsageError('--max-live-flows takes a positive number of flows');
   return analyzeAndPrint(positionals, {
     json: values.json,
     html: values.html,
@@ -29,6 +32,7 @@ export async function runAnalyze(args: string[]): Promise<number> {
     policy: values.policy,
     db: values.db,
     hash: values.hash ?? false,
+    maxLiveFlows: maxLive === undefined ? undefined : Number(maxLive),
     progress: !values['no-progress'] && process.stderr.isTTY,
   });
 }
@@ -45,6 +49,8 @@ export interface OutputOptions {
   /** Keep the analysis in this database. */
   db?: string;
   hash: boolean;
+  /** Flows held in memory at once per capture (see DEFAULT_MAX_LIVE_FLOWS). */
+  maxLiveFlows?: number;
   /** A progress line on stderr. */
   progress: boolean;
 }
@@ -53,7 +59,7 @@ export interface OutputOptions {
 export async function analyzeAndPrint(captures: string[], options: OutputOptions): Promise<number> {
   const jsonToStdout = options.json === '-';
   const progress = options.progress ? new ProgressLine(process.stderr) : null;
-  const engine = new Engine({ database: options.db ?? null });
+  const engine = new Engine({ database: options.db ?? null, maxLiveFlows: options.maxLiveFlows });
   if (progress) engine.on('progress', (p) => progress.update(p));
   engine.on('warning', (w) => process.stderr.write(`vmkscope: warning: ${w}\n`));
   const startedAt = new Date();

@@ -7,6 +7,7 @@ import { verifyStream, type VerifiedAnalysis } from '../../core/verify/verify.js
 import { InventoryInputError } from '../../core/contract/errors.js';
 import type { Inventory, InventoryProblem } from '../../core/contract/inventory.js';
 import { readCapture } from '../sources/capture-reader.js';
+import { FileFlowSpill } from '../sources/flow-spill.js';
 import { toolInfo } from './tool-info.js';
 import { readTextInput } from './text-input.js';
 
@@ -22,9 +23,17 @@ export interface AnalyzeOptions {
   /** Inventory given as text (pasted), besides or instead of files. */
   inventoryText?: { name: string; text: string }[];
   policy?: string;
+  /** Flows held in memory at once per capture (DEFAULT_MAX_LIVE_FLOWS); the quietest beyond go to a temporary file. */
+  maxLiveFlows?: number;
   /** Where inventory warnings go (they do not stop the analysis). */
   onWarning?: (problem: InventoryProblem) => void;
 }
+
+/**
+ * About 300 MB of flow rows. Captures rarely hold this many flows at once; past it the quietest
+ * quarter is written to a temporary file, so millions of short flows cost disk, not memory.
+ */
+export const DEFAULT_MAX_LIVE_FLOWS = 1 << 18;
 
 /**
  * Read every capture once, in order, and verify the flows against the inventory (or one inferred
@@ -32,7 +41,7 @@ export interface AnalyzeOptions {
  * captures are one analysis. Inventory and policy are read first, so a mistake in them stops
  * before a long capture is read.
  */
-export async function analyzeCaptures(options: AnalyzeOptions): Promise<{ verified: VerifiedAnalysis; policy: Policy }> {
+export async function analyzeCaptures(options: AnalyzeOptions): Promise<{ verified: VerifiedAnalysis; policy: Policy; close(): void }> {
   const inputs = [...(options.inventory ?? []).map((name) => ({ name, text: readTextInput(name) })), ...(options.inventoryText ?? [])];
   const inventory = inputs.length > 0 ? readInventory(inputs, options.onWarning) : null;
   let policy = DEFAULT_POLICY;
@@ -42,8 +51,11 @@ export async function analyzeCaptures(options: AnalyzeOptions): Promise<{ verifi
     policy = parsed.policy;
   }
   const analyzed: AnalyzedCapture[] = [];
+  const spills: FileFlowSpill[] = [];
   for (const [index, file] of options.captures.entries()) {
-    const analysis = new CaptureAnalysis();
+    const spill = new FileFlowSpill();
+    spills.push(spill);
+    const analysis = new CaptureAnalysis({ spill, maxLiveFlows: options.maxLiveFlows ?? DEFAULT_MAX_LIVE_FLOWS });
     const onProgress = options.onProgress;
     const facts = await readCapture(file, () => analysis, {
       hash: options.hash ?? false,
@@ -54,7 +66,7 @@ export async function analyzeCaptures(options: AnalyzeOptions): Promise<{ verifi
     analyzed.push({ file, ...facts, analysis });
   }
   const verified = verifyStream(toolInfo(), analyzed.map(captureRecord), () => flowRecords(analyzed), inventory, policy);
-  return { verified, policy };
+  return { verified, policy, close: () => spills.forEach((s) => s.close()) };
 }
 
 function readInventory(inputs: { name: string; text: string }[], onWarning?: (p: InventoryProblem) => void): Inventory {

@@ -31,6 +31,7 @@ import { AnalysisStore } from '../store/analysis-store.js';
 import { carveFlows } from '../store/carve.js';
 import { defaultDatabasePath } from '../store/database.js';
 import { analyzeCaptures } from './analyze.js';
+import type { VerifiedAnalysis } from '../../core/verify/verify.js';
 import { toolInfo } from './tool-info.js';
 
 type Listener<E extends EngineEvent> = (payload: EngineEvents[E]) => void;
@@ -38,6 +39,8 @@ type Listener<E extends EngineEvent> = (payload: EngineEvents[E]) => void;
 export interface EngineOptions {
   /** The database analyses are kept in: a path, `default` for the per-user one, or null for none. */
   database?: string | 'default' | null;
+  /** Flows held in memory at once per capture (see DEFAULT_MAX_LIVE_FLOWS). */
+  maxLiveFlows?: number;
 }
 
 /**
@@ -84,7 +87,8 @@ export class Engine implements EngineApi {
     const analysisId = store?.begin(request.captures, toolInfo().version) ?? null;
     if (analysisId !== null) this.emit('analysisChanged', { analysisId, status: 'running' });
     try {
-      const { verified, policy } = await analyzeCaptures({
+      const analysis = await analyzeCaptures({
+        maxLiveFlows: this.options.maxLiveFlows,
         captures: request.captures,
         // A stored analysis is evidence: its captures are always hashed (and recognised again by it).
         hash: stored || (request.hash ?? false),
@@ -94,24 +98,11 @@ export class Engine implements EngineApi {
         onProgress: (p) => this.emit('progress', analysisId === null ? p : { ...p, analysisId }),
         onWarning: (w) => this.emit('warning', `${w.file}${w.line === null ? '' : `:${w.line}`}: ${w.message}`),
       });
-      const head = verified.head;
-      if (store === null || analysisId === null) {
-        await writeReport(head, verified.flows(), sinks);
-        return { head, analysisId: null };
+      try {
+        return await this.keep(analysis.verified, analysis.policy, store, analysisId, sinks);
+      } finally {
+        analysis.close();
       }
-      const key = fingerprint(head, policy);
-      store.setFingerprint(analysisId, key);
-      const existing = store.findComplete(key);
-      if (existing !== null) {
-        // The same captures, inventory and policy were analysed before: keep that one.
-        store.delete(analysisId);
-        await writeReport(head, verified.flows(), sinks);
-        this.emit('analysisChanged', { analysisId: existing, status: 'complete' });
-        return { head, analysisId: existing };
-      }
-      await writeReport(head, verified.flows(), [store.writer(analysisId, key, policy), ...sinks]);
-      this.emit('analysisChanged', { analysisId, status: 'complete' });
-      return { head, analysisId };
     } catch (err) {
       if (store !== null && analysisId !== null) {
         store.fail(analysisId, (err as Error).message);
@@ -119,6 +110,28 @@ export class Engine implements EngineApi {
       }
       throw err;
     }
+  }
+
+  /** Stream a verified analysis to the sinks and, when stored, to the store (once per fingerprint). */
+  private async keep(verified: VerifiedAnalysis, policy: Policy, store: AnalysisStore | null, analysisId: number | null, sinks: readonly ReportSink[]): Promise<AnalyzeResult> {
+    const head = verified.head;
+    if (store === null || analysisId === null) {
+      await writeReport(head, verified.flows(), sinks);
+      return { head, analysisId: null };
+    }
+    const key = fingerprint(head, policy);
+    store.setFingerprint(analysisId, key);
+    const existing = store.findComplete(key);
+    if (existing !== null) {
+      // The same captures, inventory and policy were analysed before: keep that one.
+      store.delete(analysisId);
+      await writeReport(head, verified.flows(), sinks);
+      this.emit('analysisChanged', { analysisId: existing, status: 'complete' });
+      return { head, analysisId: existing };
+    }
+    await writeReport(head, verified.flows(), [store.writer(analysisId, key, policy), ...sinks]);
+    this.emit('analysisChanged', { analysisId, status: 'complete' });
+    return { head, analysisId };
   }
 
   async listAnalyses(): Promise<AnalysisSummary[]> {
