@@ -169,6 +169,7 @@ export interface TimelineSeries {
 
 export interface TimelineResult {
   bucketSeconds: number;
+  /** At most 24: the largest keys in the range, then one "(the rest)" summing the others. */
   series: TimelineSeries[];
 }
 

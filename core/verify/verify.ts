@@ -11,13 +11,20 @@ import { EvidenceList, type FlowCheck, type RuleContext, type Verdict } from './
 
 /**
  * Flows that can take part in a migration or tell hosts from vCenter: TCP 8000 (vMotion, UDT
- * data), TCP 902 (NFC, UDT control) and UDP 902 (heartbeats). Their classes depend on each other
- * (UDT needs a 902 session beside the 8000 streams), so they are held together; every other
- * flow is judged on its own.
+ * data), TCP 902 (NFC, UDT control) and UDP 902 (heartbeats) that carried data. Their classes
+ * depend on each other (UDT needs a 902 session beside the 8000 streams), so they are held
+ * together; every other flow is judged on its own. A scan of port 8000 or 902 carries none.
  */
 export function isMigrationCandidate(r: FlowRecord): boolean {
-  return r.server.port === 902 || (r.protocol === 'tcp' && r.server.port === 8000);
+  return (r.server.port === 902 || (r.protocol === 'tcp' && r.server.port === 8000)) && r.payloadBytes > 0;
 }
+
+/**
+ * Migration candidates held at most: about 0.5 GB of records. A site moves far fewer streams in
+ * one capture; past it, flows are still counted and listed, but not grouped or judged
+ * (capture-quality.migration-flow-limit says so).
+ */
+export const MAX_MIGRATION_CANDIDATES = 100_000;
 
 /** A verified analysis whose flows stream: everything else is decided before the first flow. */
 export interface VerifiedAnalysis {
@@ -40,15 +47,23 @@ export function verifyStream(
   source: () => Iterable<FlowRecord>,
   inventory: Inventory | null,
   policy: Policy = DEFAULT_POLICY,
+  maxCandidates = MAX_MIGRATION_CANDIDATES,
 ): VerifiedAnalysis {
   const checks = new Map<string, FlowCheck>();
   for (const rule of RULES) if ('start' in rule) checks.set(rule.id, rule.start());
   const candidates: FlowRecord[] = [];
   let flowCount = 0;
+  let unjudged = 0;
   for (const r of source()) {
     flowCount++;
-    if (isMigrationCandidate(r)) candidates.push(r);
-    else for (const c of checks.values()) c.observe(r);
+    if (isMigrationCandidate(r)) {
+      if (candidates.length < maxCandidates) {
+        candidates.push(r);
+        continue;
+      }
+      unjudged++;
+    }
+    for (const c of checks.values()) c.observe(r);
   }
 
   const inv = inventory ?? inferInventory(candidates);
@@ -66,7 +81,7 @@ export function verifyStream(
   const paths = new Map<AttributedFlow, PathVerdict>();
   for (const f of flows) paths.set(f, withPath(f, index, arp, frame, inv.inferred));
   const migrations = groupMigrations(flows);
-  const ctx: RuleContext = { index, inferred: inv.inferred, flows, migrations, paths, captures, policy, frame };
+  const ctx: RuleContext = { index, inferred: inv.inferred, flows, migrations, paths, captures, policy, frame, unjudged };
   const findings: FindingRecord[] = [];
   for (const rule of RULES) {
     const verdicts: Verdict[] = 'check' in rule ? rule.check(ctx) : checks.get(rule.id)!.verdicts(ctx);

@@ -21,6 +21,11 @@ import { StoreError, openDatabase } from './database.js';
 /** Flows written per transaction: big enough to amortise the commit, small enough to stay responsive. */
 const FLOW_BATCH = 5000;
 const MAX_PAGE = 1000;
+/** Series a timeline answers with at most (the largest keys; the rest summed as OTHER_SERIES). */
+const MAX_SERIES = 24;
+const OTHER_SERIES = '(the rest)';
+/** Keys the series table keeps per grouping; a timeline of more could not be read anyway. */
+const SERIES_KEYS = 1000;
 const SEVERITY: Record<FindingStatus, number> = { fail: 4, warn: 3, pass: 2, info: 1 };
 
 const SORT_COLUMNS: Record<FlowSortKey, string> = { bytes: 'bytes', packets: 'packets', start: 'start', duration: 'duration', id: 'seq' };
@@ -238,14 +243,18 @@ export class AnalysisStore {
       ['class', 'f.class'],
       ['vmkPair', `${end('client', 'f.')} || ' → ' || ${end('server', 'f.')}`],
     ]) {
+      // The SERIES_KEYS largest keys keep their own series; the rest go to OTHER_SERIES, so a
+      // million one-flow client pairs make one series, not a million.
       this.db
         .prepare(
-          `INSERT INTO series (analysis_id, grouping, key, t, bytes)
-           SELECT b.analysis_id, ?, ${key}, b.t, SUM(b.c2s + b.s2c)
-           FROM buckets b JOIN flows f ON f.analysis_id = b.analysis_id AND f.seq = b.seq
-           WHERE b.analysis_id = ? GROUP BY 3, b.t`,
+          `WITH keyed AS (
+             SELECT ${key} AS key, b.t AS t, b.c2s + b.s2c AS bytes
+             FROM buckets b JOIN flows f ON f.analysis_id = b.analysis_id AND f.seq = b.seq WHERE b.analysis_id = ?),
+           top AS (SELECT key FROM keyed GROUP BY key ORDER BY SUM(bytes) DESC, key LIMIT ?)
+           INSERT INTO series (analysis_id, grouping, key, t, bytes)
+           SELECT ?, ?, CASE WHEN key IN top THEN key ELSE '${OTHER_SERIES}' END AS name, t, SUM(bytes) FROM keyed GROUP BY name, t`,
         )
-        .run(grouping, id);
+        .run(id, SERIES_KEYS, id, grouping);
     }
   }
 
@@ -534,20 +543,28 @@ export class AnalysisStore {
     const to = Math.min(q.to ?? range.hi, range.hi);
     const points = Math.max(1, Math.min(5000, Math.floor(q.points)));
     const width = Math.max(1, Math.ceil((to - from) / points));
+    const grouping = q.groupBy ?? 'class';
+    // The largest MAX_SERIES keys in the range get a series each; the rest are summed as "other".
+    const top = (
+      this.db
+        .prepare('SELECT key FROM series WHERE analysis_id = ? AND grouping = ? AND t >= ? AND t < ? GROUP BY key ORDER BY SUM(bytes) DESC, key LIMIT ?')
+        .all(q.analysisId, grouping, from, to, MAX_SERIES + 1) as { key: string }[]
+    ).map((r) => r.key);
+    const named = top.length > MAX_SERIES ? top.slice(0, MAX_SERIES - 1) : top;
     const rows = this.db
       .prepare(
-        `SELECT key, ((t - ?) / ?) AS slot, SUM(bytes) AS bytes FROM series
+        `SELECT CASE WHEN key IN (SELECT value FROM json_each(?)) THEN key ELSE '${OTHER_SERIES}' END AS name, ((t - ?) / ?) AS slot, SUM(bytes) AS bytes FROM series
          WHERE analysis_id = ? AND grouping = ? AND t >= ? AND t < ?
-         GROUP BY key, slot ORDER BY key, slot`,
+         GROUP BY name, slot ORDER BY name, slot`,
       )
-      .all(from, width, q.analysisId, q.groupBy ?? 'class', from, to) as { key: string; slot: number; bytes: number }[];
+      .all(JSON.stringify(named), from, width, q.analysisId, grouping, from, to) as { name: string; slot: number; bytes: number }[];
     const slots = Math.max(1, Math.ceil((to - from) / width));
     const series = new Map<string, number[]>();
     for (const r of rows) {
-      let values = series.get(r.key);
+      let values = series.get(r.name);
       if (!values) {
         values = new Array<number>(slots).fill(0);
-        series.set(r.key, values);
+        series.set(r.name, values);
       }
       values[r.slot] += r.bytes / width;
     }

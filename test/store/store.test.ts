@@ -162,6 +162,22 @@ test('the matrix, the timeline, findings and migrations agree with the report', 
   engine.close();
 });
 
+test('a timeline of thousands of vmk pairs: at most 24 series, the largest, then one for the rest, bytes all kept', async () => {
+  const tiny = path.join(dir, 'tiny.pcap');
+  assert.equal((await runCli(['generate', '--scenario', 'tiny-flows', '--packets', '8000', '-o', tiny])).code, 0);
+  const db = path.join(dir, 'tiny.db');
+  const engine = new Engine({ database: db });
+  const { analysisId, head } = await engine.analyze({ captures: [tiny], store: true });
+  assert.equal(head.flowCount, 2000);
+  const pairs = await engine.timeline({ analysisId: analysisId!, points: 10, groupBy: 'vmkPair' });
+  assert.ok(pairs.series.length > 2 && pairs.series.length <= 24, String(pairs.series.length));
+  assert.equal(pairs.series.filter((s) => s.key === '(the rest)').length, 1);
+  const sum = (r: typeof pairs): number => Math.round(r.series.reduce((s, x) => s + x.bytesPerSecond.reduce((a, b) => a + b, 0) * r.bucketSeconds, 0));
+  assert.equal(sum(pairs), sum(await engine.timeline({ analysisId: analysisId!, points: 10 })));
+  assert.equal(sum(pairs), head.captures[0].bytes);
+  engine.close();
+});
+
 test('exports: HTML, JSON and CSV from the store', async () => {
   const engine = new Engine({ database: dbFile });
   const html = await engine.exportReport({ analysisId: 1, format: 'html' });

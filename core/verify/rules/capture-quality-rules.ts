@@ -155,3 +155,21 @@ export const duplicatesRule: FlowRule = {
     }),
   ),
 };
+
+/** capture-quality.migration-flow-limit: more migration-port flows than vmkscope judges at once. */
+export const migrationFlowLimitRule: Rule = {
+  id: 'capture-quality.migration-flow-limit',
+  category: 'capture-quality',
+  check(ctx) {
+    if (ctx.unjudged === 0) return [];
+    return [
+      {
+        status: 'warn',
+        title: `${ctx.unjudged} flows on migration ports were not judged: the first ${ctx.flows.length} were`,
+        detail: `More flows on TCP 8000, TCP 902 and UDP 902 carried data than vmkscope holds at once (${ctx.flows.length}). Those beyond are counted and listed with their port classes, but not grouped into migrations, attributed to migration verdicts, or checked against the migration rules. No site moves that many streams in one capture: look for a scan or a flood on these ports, or split the capture by time (editcap -A/-B).`,
+        flows: [],
+        evidence: [],
+      },
+    ];
+  },
+};

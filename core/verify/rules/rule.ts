@@ -19,6 +19,8 @@ export interface RuleContext {
   paths: Map<AttributedFlow, PathVerdict>;
   captures: CaptureRecord[];
   policy: Policy;
+  /** Migration-port flows past MAX_MIGRATION_CANDIDATES: counted and listed, not judged. */
+  unjudged: number;
   /** "frame 17", or "capture 2 frame 17" when the analysis has several captures. */
   frame(capture: number, n: number): string;
 }
