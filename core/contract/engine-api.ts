@@ -5,7 +5,7 @@
  * so no channel string is typed twice.
  */
 import type { Inventory, InventoryProblem } from './inventory.js';
-import type { AnalysisReport, CaptureRecord, FindingRecord, FindingStatus, FlowClass, FlowRecord, MigrationRecord } from './report.js';
+import type { CaptureRecord, FindingRecord, FindingStatus, FlowClass, FlowRecord, MigrationRecord, ReportHead } from './report.js';
 
 export const ENGINE_OPERATIONS = [
   'analyze',
@@ -172,6 +172,7 @@ export interface TimelineSeries {
 
 export interface TimelineResult {
   bucketSeconds: number;
+  /** At most 24: the largest keys in the range, then one "(the rest)" summing the others. */
   series: TimelineSeries[];
 }
 
@@ -212,7 +213,8 @@ export interface InventoryImportResult {
 }
 
 export interface AnalyzeResult {
-  report: AnalysisReport;
+  /** The verified report without its flows (they stream to the store and the outputs). */
+  head: ReportHead;
   /** The stored analysis (an earlier one when the same captures, inventory and policy were kept before), or null when not stored. */
   analysisId: number | null;
 }

@@ -222,3 +222,29 @@ export interface AnalysisReport {
   // addition: the inventory the verdicts rest on (inferred from the capture when none was given)
   inventory: Inventory | null;
 }
+
+/**
+ * A report without its flows, which stream (a capture can hold millions), and with their count.
+ * Everything in it is decided before the first flow is written.
+ */
+export type ReportHead = Omit<AnalysisReport, 'flows'> & { flowCount: number };
+
+/** The number in a flow id (f12 -> 12), or null when `id` is not one. */
+export function flowNumber(id: string): number | null {
+  const n = /^f(\d+)$/.exec(id);
+  return n ? Number(n[1]) : null;
+}
+
+/** The report whole, its keys in the contract's order. */
+export function withFlows(head: ReportHead, flows: FlowRecord[]): AnalysisReport {
+  return {
+    schemaVersion: head.schemaVersion,
+    tool: head.tool,
+    captures: head.captures,
+    flows,
+    migrations: head.migrations,
+    findings: head.findings,
+    summary: head.summary,
+    inventory: head.inventory,
+  };
+}

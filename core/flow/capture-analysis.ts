@@ -29,6 +29,23 @@ export interface InterfaceDrops {
   osDrop: number | null;
 }
 
+/**
+ * Where evicted flows wait until the report reads them back, by id (native/sources/flow-spill.ts
+ * keeps them in a temporary file).
+ */
+export interface FlowSpill {
+  /** Keep flow `id`'s bytes (FlowStore's row format); `row` is reused after the call. */
+  put(id: number, row: Uint8Array): void;
+  get(id: number): Uint8Array;
+}
+
+export interface CaptureAnalysisOptions {
+  trace?: LayerTrace | null;
+  /** Flows kept in rows at once; beyond it the quietest quarter goes to `spill`. */
+  maxLiveFlows?: number;
+  spill?: FlowSpill | null;
+}
+
 const MAX_ARP_SENDERS = 4096;
 const MAX_RARP = 1024;
 const MAX_WARNINGS = 100;
@@ -76,19 +93,38 @@ export class CaptureAnalysis implements RecordSink {
   customBlocks = 0;
   /** Index of the flow the last frame was charged to, -1 if none (for packet inspection). */
   lastFlowIndex = -1;
+  /** Flows moved to the spill to bound memory, and how many of them were still going. */
+  evictedFlows = 0;
+  evictedActiveFlows = 0;
   private decoders: (LayerDecoder | null)[] = [];
   private suppressedWarnings = 0;
   private warnedTooDeep = false;
+  private readonly maxLiveFlows: number;
+  private readonly spill: FlowSpill | null;
 
-  constructor(trace: LayerTrace | null = null) {
-    this.packet.trace = trace;
+  constructor(options: CaptureAnalysisOptions = {}) {
+    this.packet.trace = options.trace ?? null;
+    this.spill = options.spill ?? null;
+    this.maxLiveFlows = this.spill === null ? Infinity : Math.max(16, options.maxLiveFlows ?? Infinity);
   }
 
-  /** Snapshots of every flow, in order of first packet. */
-  flows(): Flow[] {
-    const out: Flow[] = [];
-    for (let f = 0; f < this.flowStore.count; f++) out.push(this.flowStore.snapshot(f));
-    return out;
+  /** Snapshots of every flow, in order of first packet, one at a time (evicted ones from the spill). */
+  *flows(): Generator<Flow> {
+    const store = this.flowStore;
+    for (let id = 0; id < store.count; id++) yield store.isLive(id) ? store.snapshot(id) : store.snapshotOf(id, this.spill!.get(id));
+  }
+
+  /** Make room: the quietest quarter of the live flows goes to the spill. */
+  private evict(nowSec: number): void {
+    const n = Math.ceil(this.maxLiveFlows / 4);
+    const spill = this.spill!;
+    const active = this.flowStore.evictQuietest(n, nowSec, (id, row) => spill.put(id, row));
+    this.flowTable.dropEvicted();
+    this.evictedFlows += n;
+    if (active > 0 && this.evictedActiveFlows === 0) {
+      this.warning(`more than ${this.maxLiveFlows} flows at once: the quietest were moved out of memory, ${active} of them still going; a later packet of such a flow starts a new flow (raise --max-live-flows to keep more)`);
+    }
+    this.evictedActiveFlows += active;
   }
 
   get timeDigits(): number {
@@ -183,6 +219,7 @@ export class CaptureAnalysis implements RecordSink {
     }
     this.lastFlowIndex = -1;
     if (p.l4 !== 0) {
+      if (this.flowStore.live >= this.maxLiveFlows) this.evict(sec);
       const table = this.flowTable;
       const f = table.lookup(p, sec, nsec, timed, frame, recordOffset);
       this.flowStore.observe(f, table.fromA, p, sec, nsec, timed, frame, recordOffset);
@@ -190,7 +227,7 @@ export class CaptureAnalysis implements RecordSink {
       if (p.moreFragments) this.fragments.remember(p, f, table.fromA, sec);
     } else if (p.fragOffset > 0) {
       const f = this.fragments.find(p, sec);
-      if (f < 0) {
+      if (f < 0 || !this.flowStore.isLive(f)) {
         this.unattributedFragments++;
         this.nonFlow(p);
       } else {

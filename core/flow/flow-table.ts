@@ -72,6 +72,16 @@ export class FlowTable {
     return last >= 0 && sec - last > UDP_IDLE_TIMEOUT_SECONDS;
   }
 
+  /** Drop the entries of flows the store evicted (FlowStore.evictQuietest), rehashing the rest. */
+  dropEvicted(): void {
+    const oldSlots = this.slots;
+    const oldKeys = this.keys;
+    this.slots = new Int32Array(oldSlots.length);
+    this.keys = new Uint32Array(oldKeys.length);
+    this.used = 0;
+    this.rehash(oldSlots, oldKeys, (id) => this.store.isLive(id));
+  }
+
   /** The IPv6 address words beyond the first four. */
   private sameTail(o: number, k: Uint32Array): boolean {
     const keys = this.keys;
@@ -84,14 +94,20 @@ export class FlowTable {
     const oldKeys = this.keys;
     this.slots = new Int32Array(oldSlots.length * 2);
     this.keys = new Uint32Array(this.slots.length * KEY_WORDS);
+    this.used = 0;
+    this.rehash(oldSlots, oldKeys, () => true);
+  }
+
+  private rehash(oldSlots: Int32Array, oldKeys: Uint32Array, keep: (id: number) => boolean): void {
     const mask = this.slots.length - 1;
     for (let s = 0; s < oldSlots.length; s++) {
-      if (oldSlots[s] === 0) continue;
+      if (oldSlots[s] === 0 || !keep(oldSlots[s] - 1)) continue;
       const k = oldKeys.subarray(s * KEY_WORDS, (s + 1) * KEY_WORDS);
       let h = hashKey(k, k[0] >>> 8 === 4 ? IPV4_KEY_WORDS : KEY_WORDS) & mask;
       while (this.slots[h] !== 0) h = (h + 1) & mask;
       this.slots[h] = oldSlots[s];
       this.keys.set(k, h * KEY_WORDS);
+      this.used++;
     }
   }
 }

@@ -3,7 +3,6 @@
  * One TCP connection or UDP conversation; endpoints in canonical order (A sorts before B by
  * address, then port), with the traffic each end sent.
  */
-import type { Timeline } from './timeline.js';
 
 export interface MacPair {
   srcHi: number;
@@ -58,9 +57,9 @@ export interface Flow {
   protocol: number;
   ipVersion: number;
   /** Endpoint A then B: four address words each (IPv4 uses the first). */
-  addrA: Uint32Array;
+  addrA: number[];
   portA: number;
-  addrB: Uint32Array;
+  addrB: number[];
   portB: number;
   sideA: FlowSide;
   sideB: FlowSide;
@@ -88,5 +87,6 @@ export interface Flow {
   outerDstMac: string | null;
   /** Stream offsets of the flow's records as [start, end] pairs. */
   extents: number[];
-  timeline: Timeline;
+  /** Frame bytes per bucket of `width` seconds from `startSec`, sent by A then by B. */
+  timeline: { startSec: number; width: number; sides: [number[], number[]] };
 }

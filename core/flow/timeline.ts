@@ -22,6 +22,17 @@ export class Timeline {
     this.lastSec = startSec;
   }
 
+  copy(): Timeline {
+    const t = new Timeline(this.startSec);
+    t.width = this.width;
+    t.length = this.length;
+    t.data = this.data.slice();
+    t.capacity = this.capacity;
+    t.lastSec = this.lastSec;
+    t.lastIndex = this.lastIndex;
+    return t;
+  }
+
   add(side: number, sec: number, bytes: number): void {
     if (sec === this.lastSec) {
       this.data[2 * this.lastIndex + side] += bytes;

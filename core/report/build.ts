@@ -56,21 +56,21 @@ export function captureRecord(c: AnalyzedCapture): CaptureRecord {
 }
 
 /** Flow records of every capture, ids f1, f2, ... in capture order, then order of first packet. */
-export function flowRecords(captures: AnalyzedCapture[]): FlowRecord[] {
-  const out: FlowRecord[] = [];
-  captures.forEach((c, index) => {
+export function* flowRecords(captures: AnalyzedCapture[]): Generator<FlowRecord> {
+  let n = 0;
+  for (const [index, c] of captures.entries()) {
     const digits = c.analysis.timeDigits;
-    for (const flow of c.analysis.flows()) out.push(flowRecord(flow, `f${out.length + 1}`, index, digits));
-  });
-  return out;
+    for (const flow of c.analysis.flows()) yield flowRecord(flow, `f${++n}`, index, digits);
+  }
 }
 
+/** A report held whole in memory (tests, and callers that want every flow as an object). */
 export function buildReport(tool: ToolInfo, captures: AnalyzedCapture[]): AnalysisReport {
   return {
     schemaVersion: SCHEMA_VERSION,
     tool,
     captures: captures.map(captureRecord),
-    flows: flowRecords(captures),
+    flows: [...flowRecords(captures)],
     migrations: [],
     findings: [],
     summary: { pass: 0, fail: 0, warn: 0, info: 0 },

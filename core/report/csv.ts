@@ -1,4 +1,4 @@
-import type { AnalysisReport } from '../contract/report.js';
+import type { FlowRecord, ReportHead } from '../contract/report.js';
 
 /**
  * Text a spreadsheet would run as a formula (OWASP "CSV injection"): host names, file names and
@@ -14,42 +14,53 @@ function field(v: unknown): string {
   return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
 
-function table(header: string[], rows: unknown[][]): string {
-  return [header, ...rows].map((r) => r.map(field).join(',')).join('\r\n') + '\r\n';
+function row(values: unknown[]): string {
+  return `${values.map(field).join(',')}\r\n`;
 }
 
-/** flows.csv, findings.csv and migrations.csv: one row per record, for spreadsheets and scripts. */
-export function csvTables(report: AnalysisReport): Record<'flows.csv' | 'findings.csv' | 'migrations.csv', string> {
+function table(header: string[], rows: unknown[][]): string {
+  return [header, ...rows].map(row).join('');
+}
+
+export const FLOW_CSV_HEADER = ['id', 'capture', 'protocol', 'client_ip', 'client_port', 'client_host', 'client_vmk', 'server_ip', 'server_port', 'server_host', 'server_vmk', 'class', 'packets', 'bytes', 'client_bytes', 'server_bytes', 'payload_bytes', 'start', 'end', 'vlans', 'encapsulation', 'routed', 'gateway', 'first_frame'];
+
+/** flows.csv's header line, then one flowCsvRow per flow (written as the flows stream). */
+export function flowCsvHeader(): string {
+  return row(FLOW_CSV_HEADER);
+}
+
+export function flowCsvRow(report: Pick<ReportHead, 'captures'>, f: FlowRecord): string {
+  return row([
+    f.id,
+    report.captures[f.capture]?.file,
+    f.protocol,
+    f.client.ip,
+    f.client.port,
+    f.client.host,
+    f.client.vmk,
+    f.server.ip,
+    f.server.port,
+    f.server.host,
+    f.server.vmk,
+    f.class,
+    f.packets,
+    f.bytes,
+    f.clientBytes,
+    f.serverBytes,
+    f.payloadBytes,
+    f.start,
+    f.end,
+    f.vlans,
+    f.encapsulation ? `${f.encapsulation.kind}${f.encapsulation.session === null ? '' : ` session ${f.encapsulation.session}`}` : '',
+    f.path.routed === null ? 'unknown' : f.path.routed ? 'yes' : 'no',
+    f.path.gateway,
+    f.frames.first,
+  ]);
+}
+
+/** findings.csv and migrations.csv: one row per record, for spreadsheets and scripts. */
+export function csvTables(report: ReportHead): Record<'findings.csv' | 'migrations.csv', string> {
   return {
-    'flows.csv': table(
-      ['id', 'capture', 'protocol', 'client_ip', 'client_port', 'client_host', 'client_vmk', 'server_ip', 'server_port', 'server_host', 'server_vmk', 'class', 'packets', 'bytes', 'client_bytes', 'server_bytes', 'payload_bytes', 'start', 'end', 'vlans', 'encapsulation', 'routed', 'gateway', 'first_frame'],
-      report.flows.map((f) => [
-        f.id,
-        report.captures[f.capture]?.file,
-        f.protocol,
-        f.client.ip,
-        f.client.port,
-        f.client.host,
-        f.client.vmk,
-        f.server.ip,
-        f.server.port,
-        f.server.host,
-        f.server.vmk,
-        f.class,
-        f.packets,
-        f.bytes,
-        f.clientBytes,
-        f.serverBytes,
-        f.payloadBytes,
-        f.start,
-        f.end,
-        f.vlans,
-        f.encapsulation ? `${f.encapsulation.kind}${f.encapsulation.session === null ? '' : ` session ${f.encapsulation.session}`}` : '',
-        f.path.routed === null ? 'unknown' : f.path.routed ? 'yes' : 'no',
-        f.path.gateway,
-        f.frames.first,
-      ]),
-    ),
     'findings.csv': table(
       ['id', 'rule', 'category', 'status', 'title', 'detail', 'flows', 'evidence_frames'],
       report.findings.map((f) => [

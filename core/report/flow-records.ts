@@ -23,7 +23,7 @@ export function decideClient(flow: Flow): { clientIsA: boolean; basis: ClientBas
   return { clientIsA: flow.firstFrom === 1, basis: 'first-packet' };
 }
 
-export function addressText(version: number, words: Uint32Array): string {
+export function addressText(version: number, words: ArrayLike<number>): string {
   return version === 4 ? ipv4FromWord(words[0]) : ipv6FromWords(words[0], words[1], words[2], words[3]);
 }
 
@@ -134,8 +134,8 @@ export function flowRecord(flow: Flow, id: string, capture: number, digits: numb
     timeline: {
       start: isoTime(timeline.startSec, 0, 0),
       bucketSeconds: timeline.width,
-      clientToServer: timeline.side(clientIsA ? 0 : 1),
-      serverToClient: timeline.side(clientIsA ? 1 : 0),
+      clientToServer: timeline.sides[clientIsA ? 0 : 1],
+      serverToClient: timeline.sides[clientIsA ? 1 : 0],
     },
   };
 }

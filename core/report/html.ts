@@ -1,4 +1,5 @@
-import type { AnalysisReport, FindingRecord, FindingStatus, MigrationRecord } from '../contract/report.js';
+import type { FindingRecord, FindingStatus, MigrationRecord, ReportHead } from '../contract/report.js';
+import type { FlowDigest } from './digest.js';
 
 /** What the HTML states about its own making (chain of custody). */
 export interface HtmlMeta {
@@ -27,7 +28,7 @@ function badge(status: FindingStatus): string {
   return `<span class="badge ${status}">${status.toUpperCase()}</span>`;
 }
 
-function frames(report: AnalysisReport, f: FindingRecord['evidence'][number]): string {
+function frames(report: ReportHead, f: FindingRecord['evidence'][number]): string {
   if (f.frames.length === 0) return '';
   const where = report.captures.length > 1 && f.capture !== null ? `capture ${f.capture + 1} ` : '';
   return `<span class="frames">${where}frame${f.frames.length > 1 ? 's' : ''} ${f.frames.join(', ')}</span>`;
@@ -46,7 +47,7 @@ function throughputChart(m: MigrationRecord): string {
   const h = 160;
   const left = 56;
   const bottom = 24;
-  const max = Math.max(...values, 1);
+  const max = values.reduce((m, v) => Math.max(m, v), 1);
   const bw = (w - left) / values.length;
   const bars = values
     .map((v, i) => {
@@ -81,7 +82,7 @@ th{background:#f6f8fa}td.hash{word-break:break-all;min-width:12em}td.num{text-al
  * then each migration with its throughput, each finding with its evidence and frame numbers, the
  * inventory the verdicts rest on, and the chain of custody.
  */
-export function htmlReport(report: AnalysisReport, meta: HtmlMeta): string {
+export function htmlReport(report: ReportHead, digest: FlowDigest, meta: HtmlMeta): string {
   const s = report.summary;
   const findings = report.findings.slice().sort((a, b) => STATUS_ORDER.indexOf(a.status) - STATUS_ORDER.indexOf(b.status));
   const out: string[] = [];
@@ -118,9 +119,8 @@ export function htmlReport(report: AnalysisReport, meta: HtmlMeta): string {
 <p>${esc(f.detail)}</p>${f.evidence.length > 0 ? `<ul class="evidence">${f.evidence.map((e) => `<li><b>${esc(e.kind)}</b>: ${esc(e.text)}${frames(report, e)}</li>`).join('')}</ul>` : ''}</div>`);
   }
 
-  const migrationFlows = new Set(report.migrations.flatMap((m) => m.flows));
-  const shown = report.flows.filter((f) => migrationFlows.has(f.id)).concat(report.flows.filter((f) => !migrationFlows.has(f.id)).sort((a, b) => b.bytes - a.bytes).slice(0, 25));
-  out.push(`<h2 id="flows">Flows</h2><p class="meta">Migration flows, then the largest others (${shown.length} of ${report.flows.length}). Bytes are frame bytes on the wire (Wireshark frame.len).</p>
+  const shown = [...digest.migrationFlows, ...digest.largestOthers()];
+  out.push(`<h2 id="flows">Flows</h2><p class="meta">Migration flows, then the largest others (${shown.length} of ${digest.count}). Bytes are frame bytes on the wire (Wireshark frame.len).</p>
 <table><thead><tr><th>Id</th><th>Client</th><th>Server</th><th>Class</th><th>Packets</th><th>Frame bytes</th><th>VLANs</th><th>Routed</th><th>First frame</th></tr></thead><tbody>`);
   for (const f of shown) {
     const end = (e: typeof f.client): string => `${esc(e.ip)}:${e.port}${e.host ? `<br><span class="meta">${esc(e.host)}${e.vmk ? ` ${esc(e.vmk)}` : ''}</span>` : ''}`;

@@ -1,33 +1,44 @@
-import type { AnalysisReport } from '../contract/report.js';
-
-/** Top-level arrays that can hold millions of entries: written one element at a time. */
-const STREAMED = new Set(['flows', 'findings', 'migrations']);
+import type { FlowRecord, ReportHead } from '../contract/report.js';
 
 function indent(text: string, by: string): string {
   return text.replace(/\n/g, `\n${by}`);
 }
 
-/**
- * The report as JSON, in pieces: no single string holds a report of a million flows (V8 strings
- * stop at about 512 MB, and the copies would not fit in memory anyway). Top-level fields are
- * indented by two; each flow, finding and migration is one compact line, so `grep`/`jq -c` work
- * line by line and writing costs a third of an indented form (docs/report.md).
+/** `"key": value` indented as JSON.stringify(report, null, 2) writes a top-level member. */
+function member(key: string, value: unknown, last = false): string {
+  return `  ${JSON.stringify(key)}: ${indent(JSON.stringify(value, null, 2), '  ')}${last ? '' : ','}\n`;
+}
+
+/** An array of records, one compact record per line. */
+function array(key: string, items: readonly unknown[]): string {
+  return items.length === 0 ? `  ${JSON.stringify(key)}: [],\n` : `  ${JSON.stringify(key)}: [\n${items.map((i) => `    ${JSON.stringify(i)}`).join(',\n')}\n  ],\n`;
+}
+
+/*
+ * The report as JSON, written as the flows stream: reportJsonStart, then reportJsonFlow for each
+ * flow, then reportJsonEnd. No single string holds a report of a million flows (V8 strings stop
+ * at about 512 MB). Keys in the contract's order; top-level fields indented by two; each flow,
+ * migration and finding one compact line, so `grep` and `jq -c` work line by line and writing
+ * costs a third of an indented form (docs/report.md).
  */
-export function* reportJsonPieces(report: AnalysisReport): Generator<string> {
-  const entries = Object.entries(report).filter(([, v]) => v !== undefined);
-  yield '{\n';
-  for (let k = 0; k < entries.length; k++) {
-    const [key, value] = entries[k];
-    const comma = k < entries.length - 1 ? ',' : '';
-    if (STREAMED.has(key) && Array.isArray(value) && value.length > 0) {
-      yield `  ${JSON.stringify(key)}: [\n`;
-      for (let i = 0; i < value.length; i++) {
-        yield `    ${JSON.stringify(value[i])}${i < value.length - 1 ? ',' : ''}\n`;
-      }
-      yield `  ]${comma}\n`;
-    } else {
-      yield `  ${JSON.stringify(key)}: ${indent(JSON.stringify(value, null, 2), '  ')}${comma}\n`;
-    }
-  }
-  yield '}\n';
+
+export function reportJsonStart(head: ReportHead): string {
+  return `{\n${member('schemaVersion', head.schemaVersion)}${member('tool', head.tool)}${member('captures', head.captures)}  "flows": [`;
+}
+
+/** The n-th flow (0-based) of the flows array. */
+export function reportJsonFlow(f: FlowRecord, n: number): string {
+  return `${n === 0 ? '\n' : ',\n'}    ${JSON.stringify(f)}`;
+}
+
+export function reportJsonEnd(head: ReportHead, flowCount: number): string {
+  return `${flowCount === 0 ? '],\n' : '\n  ],\n'}${array('migrations', head.migrations)}${array('findings', head.findings)}${member('summary', head.summary)}${member('inventory', head.inventory, true)}}\n`;
+}
+
+/** The pieces of the report JSON for flows held or read back (exports, `db show --json`). */
+export function* reportJsonPieces(head: ReportHead, flows: Iterable<FlowRecord>): Generator<string> {
+  yield reportJsonStart(head);
+  let n = 0;
+  for (const f of flows) yield reportJsonFlow(f, n++);
+  yield reportJsonEnd(head, n);
 }

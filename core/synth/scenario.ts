@@ -1,9 +1,9 @@
 import { PacketTemplate, type Address } from './packet-template.js';
 import { Prng } from './prng.js';
-import { SynthPacket, tcpSession, udpPeriodic, ACK, type Activity, type Spawn, type Turn } from './sessions.js';
+import { SynthPacket, tcpSession, udpPeriodic, ACK, PSH, RST, SYN, type Activity, type Spawn, type Turn } from './sessions.js';
 import { GATEWAY, NFS_SERVER, VCENTER, buildHosts, vmkOf, type SynthHost, type VmkRole } from './topology.js';
 
-export const SCENARIOS = ['esxi-mix', 'small-packets'] as const;
+export const SCENARIOS = ['esxi-mix', 'small-packets', 'tiny-flows'] as const;
 export type ScenarioName = (typeof SCENARIOS)[number];
 
 export interface ScenarioOptions {
@@ -13,7 +13,7 @@ export interface ScenarioOptions {
   hosts: number;
   /** Multiplies transfer sizes: 1 = realistic migrations of hundreds of MB to GB. */
   scale: number;
-  /** Connections of the small-packets scenario. */
+  /** Connections of the small-packets scenario (and hosts' worth of clients in tiny-flows). */
   flows: number;
 }
 
@@ -205,7 +205,46 @@ function* smallPackets(o: ScenarioOptions): Activity {
   }
 }
 
+/**
+ * Millions of short connections, the flow table's and the store's worst case: clients across
+ * 198.19.0.0/16 open HTTPS to vCenter one after another (SYN, SYN-ACK, a 120-byte request,
+ * then the server's RST), 4 packets 1 µs apart, a new connection every 5 µs. Each is over
+ * before the next starts. Client k uses address 198.19.(k/256 mod 256).(k mod 256) and port
+ * 1024 + k/65536, so 65536 x 64512 connections are distinct.
+ */
+function* tinyFlows(o: ScenarioOptions): Activity {
+  const server: Side = { addr: address(VCENTER.mac, VCENTER.ip), vlan: 11, port: 443 };
+  const clientMac = [0x02, 0x00, 0x5e, 0x10, 0x00, 0x01];
+  const p = new SynthPacket();
+  const rng = new Prng(o.seed);
+  const steps = [
+    { c2s: true, flags: SYN, payload: 0 },
+    { c2s: false, flags: SYN | ACK, payload: 0 },
+    { c2s: true, flags: PSH | ACK, payload: 120 },
+    { c2s: false, flags: RST | ACK, payload: 0 },
+  ];
+  for (let k = 0; ; k++) {
+    const client: Side = { addr: address(clientMac, [198, 19, (k >>> 8) & 0xff, k & 0xff]), vlan: 11, port: 1024 + (Math.floor(k / 65536) % 64512) };
+    const t = templates(client, server, 'tcp', o.vlan, { timestamps: false });
+    let cseq = rng.int(0, 0xffffffff);
+    const sseq = rng.int(0, 0xffffffff);
+    for (const [i, step] of steps.entries()) {
+      p.at = k * 5000 + i * 1000;
+      p.template = step.c2s ? t.c2s : t.s2c;
+      p.flags = step.flags;
+      p.payload = step.payload;
+      p.seq = step.c2s ? cseq : sseq + 1;
+      p.ack = step.c2s ? sseq + 1 : cseq;
+      // SYN takes one sequence number, data its length.
+      if (step.c2s) cseq = (cseq + step.payload + (step.flags === SYN ? 1 : 0)) >>> 0;
+      yield p;
+    }
+  }
+}
+
 export function scenarioActivities(name: ScenarioName, options: ScenarioOptions): Activity[] {
-  return name === 'small-packets' ? [smallPackets(options)] : esxiMix(options);
+  if (name === 'small-packets') return [smallPackets(options)];
+  if (name === 'tiny-flows') return [tinyFlows(options)];
+  return esxiMix(options);
 }
 

@@ -32,6 +32,8 @@ export function epochSeconds(iso: string): number {
   return iso.length > 20 ? lastBase + Number(`0${iso.slice(19, -1)}`) : lastBase;
 }
 
+const ROLE_CACHE = 65536;
+
 function role(index: InventoryIndex, ip: string): EndpointRole {
   const addr = parseIp(ip);
   if (!addr) return { kind: 'unknown' };
@@ -45,12 +47,15 @@ function role(index: InventoryIndex, ip: string): EndpointRole {
 }
 
 /** Host and vmk of each end, filled into the contract's endpoint fields. */
-export function attribute(index: InventoryIndex, flows: FlowRecord[]): AttributedFlow[] {
-  // Flows share endpoints: resolve each address once.
-  const roles = new Map<string, EndpointRole>();
+export function attribute(index: InventoryIndex, flows: FlowRecord[], roles = new Map<string, EndpointRole>()): AttributedFlow[] {
+  // Flows share endpoints: each address is resolved once (`roles` may outlive one call). Millions
+  // of one-flow clients would fill it, so it starts over past ROLE_CACHE entries.
   const roleOf = (ip: string): EndpointRole => {
     let r = roles.get(ip);
-    if (r === undefined) roles.set(ip, (r = role(index, ip)));
+    if (r === undefined) {
+      if (roles.size >= ROLE_CACHE) roles.clear();
+      roles.set(ip, (r = role(index, ip)));
+    }
     return r;
   };
   return flows.map((record) => {

@@ -1,5 +1,6 @@
 import type { MigrationRecord } from '../contract/report.js';
 import { isoTime } from '../report/time.js';
+import { MAX_BUCKETS } from '../flow/timeline.js';
 import type { AttributedFlow, EndpointRole } from './attribute.js';
 import { overlaps } from './attribute.js';
 
@@ -62,10 +63,11 @@ export function groupMigrations(flows: AttributedFlow[]): Migration[] {
       if (!known || f.record.bytes > known.record.bytes) connections.set(connectionKey(f), f);
     }
     const unique = [...connections.values()];
-    const start = Math.min(...g.flows.map((f) => f.start));
-    const end = Math.max(...g.flows.map((f) => f.end));
+    // Reductions, not Math.min(...spread): a migration can have more streams than call arguments fit.
     const first = g.flows.reduce((a, b) => (b.start < a.start ? b : a));
     const last = g.flows.reduce((a, b) => (b.end > a.end ? b : a));
+    const start = first.start;
+    const end = last.end;
     const bytes = unique.reduce((s, f) => s + f.record.bytes, 0);
     const dataBytes = unique.reduce((s, f) => s + f.record.clientBytes, 0);
     const duration = end - start;
@@ -91,19 +93,31 @@ export function groupMigrations(flows: AttributedFlow[]): Migration[] {
   });
 }
 
-/** Source-to-destination frame bytes per bucket, summed over the migration's streams. */
+/**
+ * Source-to-destination frame bytes per bucket, summed over the migration's streams. Buckets are
+ * as wide as the widest stream's (powers of two, so they nest), doubled while the migration would
+ * need more than MAX_BUCKETS: streams far apart in time (a capture whose clock jumped) cannot
+ * make a timeline of millions of buckets.
+ */
 function migrationTimeline(flows: AttributedFlow[]): MigrationRecord['timeline'] {
-  const width = Math.max(...flows.map((f) => f.record.timeline.bucketSeconds));
-  const start = Math.min(...flows.map((f) => Date.parse(f.record.timeline.start) / 1000));
-  const values: number[] = [];
+  let width = 1;
+  let start = Infinity;
+  let end = -Infinity;
+  for (const f of flows) {
+    const t = f.record.timeline;
+    const base = Date.parse(t.start) / 1000;
+    width = Math.max(width, t.bucketSeconds);
+    start = Math.min(start, base);
+    end = Math.max(end, base + t.clientToServer.length * t.bucketSeconds);
+  }
+  while ((end - start) / width > MAX_BUCKETS) width *= 2;
+  const values = new Array<number>(Math.max(1, Math.ceil((end - start) / width))).fill(0);
   for (const f of flows) {
     const t = f.record.timeline;
     const base = Date.parse(t.start) / 1000;
     t.clientToServer.forEach((bytes, i) => {
-      const bucket = Math.floor((base + i * t.bucketSeconds - start) / width);
-      values[bucket] = (values[bucket] ?? 0) + bytes;
+      values[Math.floor((base + i * t.bucketSeconds - start) / width)] += bytes;
     });
   }
-  for (let i = 0; i < values.length; i++) values[i] ??= 0;
   return { start: isoTime(start, 0, 0), bucketSeconds: width, sourceToDest: values };
 }

@@ -1,12 +1,11 @@
 import fs from 'node:fs';
-import path from 'node:path';
-import { csvTables } from '../../core/report/csv.js';
 import { htmlReport } from '../../core/report/html.js';
+import { DigestSink, writeReport, type ReportSink } from '../../core/report/sink.js';
 import { UsageError } from '../../core/contract/errors.js';
-import type { AnalysisReport } from '../../core/contract/report.js';
+import type { FlowRecord, ReportHead } from '../../core/contract/report.js';
 import { Engine } from '../engine/engine.js';
 import { parseCommandArgs } from './args.js';
-import { writeReportJson } from './json-output.js';
+import { CsvSink, JsonSink } from './file-sinks.js';
 import { writingTo } from './output-error.js';
 import { ProgressLine } from './progress.js';
 import { summaryText } from './summary.js';
@@ -21,9 +20,12 @@ export async function runAnalyze(args: string[]): Promise<number> {
     db: { type: 'string' },
     'no-progress': { type: 'boolean' },
     hash: { type: 'boolean' },
+    'max-live-flows': { type: 'string' },
   });
   if (positionals.length === 0) throw new UsageError('analyze needs at least one capture file (or - for standard input)');
   if (positionals.filter((p) => p === '-').length > 1) throw new UsageError('standard input (-) can be read only once');
+  const maxLive = values['max-live-flows'];
+  if (maxLive !== undefined && !/^[1-9]\d*$/.test(maxLive)) throw new UsageError('--max-live-flows takes a positive number of flows');
   return analyzeAndPrint(positionals, {
     json: values.json,
     html: values.html,
@@ -32,6 +34,7 @@ export async function runAnalyze(args: string[]): Promise<number> {
     policy: values.policy,
     db: values.db,
     hash: values.hash ?? false,
+    maxLiveFlows: maxLive === undefined ? undefined : Number(maxLive),
     progress: !values['no-progress'] && process.stderr.isTTY,
   });
 }
@@ -48,6 +51,8 @@ export interface OutputOptions {
   /** Keep the analysis in this database. */
   db?: string;
   hash: boolean;
+  /** Flows held in memory at once per capture (see DEFAULT_MAX_LIVE_FLOWS). */
+  maxLiveFlows?: number;
   /** A progress line on stderr. */
   progress: boolean;
 }
@@ -56,42 +61,58 @@ export interface OutputOptions {
 export async function analyzeAndPrint(captures: string[], options: OutputOptions): Promise<number> {
   const jsonToStdout = options.json === '-';
   const progress = options.progress ? new ProgressLine(process.stderr) : null;
-  const engine = new Engine({ database: options.db ?? null });
+  const engine = new Engine({ database: options.db ?? null, maxLiveFlows: options.maxLiveFlows });
   if (progress) engine.on('progress', (p) => progress.update(p));
   engine.on('warning', (w) => process.stderr.write(`vmkscope: warning: ${w}\n`));
   const startedAt = new Date();
+  const outputs = new Outputs(options, startedAt);
   let result;
   try {
-    result = await engine.analyze({ captures, hash: options.hash || options.html !== undefined, inventory: options.inventory, policy: options.policy, store: options.db !== undefined });
+    result = await engine.analyze({ captures, hash: options.hash || options.html !== undefined, inventory: options.inventory, policy: options.policy, store: options.db !== undefined }, outputs.sinks);
   } finally {
     progress?.done();
     engine.close();
   }
-  const { report, analysisId } = result;
+  const { head, analysisId } = result;
   if (analysisId !== null && !jsonToStdout) process.stderr.write(`vmkscope: kept as analysis ${analysisId} in ${options.db}\n`);
-  await writeOutputs(report, options, startedAt);
-  return report.summary.fail > 0 ? 1 : 0;
+  outputs.finish(head);
+  return head.summary.fail > 0 ? 1 : 0;
 }
 
-/** The report as asked: HTML, CSV, JSON (a file or stdout alone), else the summary on stdout. */
-export async function writeOutputs(report: AnalysisReport, options: Pick<OutputOptions, 'json' | 'html' | 'csv'>, startedAt: Date): Promise<void> {
-  const jsonToStdout = options.json === '-';
-  if (options.html !== undefined) {
-    const html = htmlReport(report, { commandLine: ['vmkscope', ...process.argv.slice(2)].join(' '), generatedAt: startedAt.toISOString() });
-    writingTo(options.html, () => fs.writeFileSync(options.html!, html));
+/**
+ * The outputs asked for (JSON, CSV, the summary, HTML), fed as the flows stream past, once: the
+ * sinks during the analysis, then finish() for what needs every flow seen first.
+ */
+export class Outputs {
+  readonly sinks: ReportSink[];
+  private readonly digest = new DigestSink();
+
+  constructor(
+    private readonly options: Pick<OutputOptions, 'json' | 'html' | 'csv'>,
+    private readonly startedAt: Date,
+  ) {
+    this.sinks = [this.digest];
+    if (options.json !== undefined) this.sinks.push(new JsonSink(options.json));
+    if (options.csv !== undefined) this.sinks.push(new CsvSink(options.csv));
   }
-  if (options.csv !== undefined) {
-    writingTo(options.csv, () => fs.mkdirSync(options.csv!, { recursive: true }));
-    for (const [name, text] of Object.entries(csvTables(report))) {
-      const file = path.join(options.csv, name);
-      writingTo(file, () => fs.writeFileSync(file, text));
+
+  /** Everything in one go, for a report whose flows can be read again (a live capture's last state). */
+  async write(head: ReportHead, flows: Iterable<FlowRecord>): Promise<void> {
+    await writeReport(head, flows, this.sinks);
+    this.finish(head);
+  }
+
+  /** The HTML report, then the summary on stdout (unless stdout carries the JSON). */
+  finish(head: ReportHead): void {
+    const html = this.options.html;
+    if (html !== undefined) {
+      const text = htmlReport(head, this.digest.digest!, { commandLine: ['vmkscope', ...process.argv.slice(2)].join(' '), generatedAt: this.startedAt.toISOString() });
+      writingTo(html, () => fs.writeFileSync(html, text));
     }
-  }
-  if (jsonToStdout) {
-    await writeReportJson(report, '-');
-    for (const c of report.captures) for (const w of c.warnings) process.stderr.write(`vmkscope: warning: ${c.file}: ${w}\n`);
-  } else {
-    if (options.json !== undefined) await writeReportJson(report, options.json);
-    process.stdout.write(`${summaryText(report)}\n`);
+    if (this.options.json === '-') {
+      for (const c of head.captures) for (const w of c.warnings) process.stderr.write(`vmkscope: warning: ${c.file}: ${w}\n`);
+    } else {
+      process.stdout.write(`${summaryText(head, this.digest.digest!)}\n`);
+    }
   }
 }

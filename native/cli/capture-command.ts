@@ -4,7 +4,7 @@ import { Engine } from '../engine/engine.js';
 import { DEFAULT_UPDATE_SECONDS, type LiveCapture } from '../engine/live-capture.js';
 import { defaultDatabasePath } from '../store/database.js';
 import { shellLine } from '../sources/pktcap.js';
-import { writeOutputs } from './analyze-command.js';
+import { Outputs } from './analyze-command.js';
 import { parseCommandArgs } from './args.js';
 import { ProgressLine } from './progress.js';
 import { table, thousands } from './text.js';
@@ -143,11 +143,16 @@ async function finishCapture(
 
   const s = result.stats;
   if (s !== null) say(`libpcap: ${thousands(s.received)} packets received by the filter, ${thousands(s.dropped)} dropped by the kernel (capture buffer full), ${thousands(s.ifDropped)} by the interface`);
-  if (result.report !== null) {
+  const report = result.report;
+  if (report !== null) {
     if (values.json !== '-') say(`stopped (${result.stoppedBy}); kept as analysis ${result.analysisId} in ${database}${request.save !== undefined ? `, packets saved in ${request.save}` : ''}`);
-    await writeOutputs(result.report, values, startedAt);
+    try {
+      await new Outputs(values, startedAt).write(report.head, report.flows());
+    } finally {
+      result.close();
+    }
   }
-  let code = result.report !== null && result.report.summary.fail > 0 ? 1 : 0;
+  let code = report !== null && report.head.summary.fail > 0 ? 1 : 0;
   if (result.error !== null) {
     say(`error: ${result.error.message}`);
     code = 2;

@@ -2,7 +2,7 @@ import { UsageError } from '../../core/contract/errors.js';
 import { AnalysisStore } from '../store/analysis-store.js';
 import { defaultDatabasePath } from '../store/database.js';
 import { parseCommandArgs } from './args.js';
-import { writeReportJson } from './json-output.js';
+import { writeJson } from './file-sinks.js';
 import { summaryText } from './summary.js';
 import { humanBytes, table, thousands } from './text.js';
 
@@ -31,11 +31,11 @@ export async function runDb(args: string[]): Promise<number> {
       }
       case 'show': {
         const id = analysisId(positionals[0]);
-        const report = store.report(id);
+        const head = store.head(id);
         const a = store.detail(id);
-        if (values.json) await writeReportJson(report, '-');
-        else process.stdout.write(`analysis ${id} (${a.status}${a.error ? `: ${a.error}` : ''}), ${a.createdAt}\n\n${summaryText(report)}\n`);
-        return report.summary.fail > 0 ? 1 : 0;
+        if (values.json) await writeJson(head, store.flowRecords(id), '-');
+        else process.stdout.write(`analysis ${id} (${a.status}${a.error ? `: ${a.error}` : ''}), ${a.createdAt}\n\n${summaryText(head, store.digest(id))}\n`);
+        return head.summary.fail > 0 ? 1 : 0;
       }
       case 'rm': {
         if (positionals.length === 0) throw new UsageError('db rm needs analysis ids');

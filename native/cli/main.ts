@@ -12,7 +12,7 @@ import { OutputError } from './output-error.js';
 
 const USAGE = `usage:
   vmkscope analyze <capture>... [--inventory FILE]... [--policy FILE] [--db FILE] [--json FILE|-]
-                   [--html FILE] [--csv DIR] [--hash] [--no-progress]
+                   [--html FILE] [--csv DIR] [--hash] [--max-live-flows N] [--no-progress]
   vmkscope capture (--interface IF [--no-promisc] | --ssh USER@HOST (--uplink vmnicN | --vmk vmkN) [--dir 0|1|2]
                     | --command -- PROGRAM ARG... | -)
                    [--filter BPF] [--snaplen N] [--duration S] [--packets N] [--save FILE]
@@ -21,7 +21,7 @@ const USAGE = `usage:
   vmkscope capture --list-interfaces
   vmkscope db (list | show ID | rm ID...) [--db FILE] [--json]
   vmkscope carve [--db FILE] [--analysis ID] (--flow ID | --finding ID) -o OUT.pcap [--capture FILE]
-  vmkscope generate [--scenario esxi-mix|small-packets] (--packets N | --bytes N) [-o FILE|-]
+  vmkscope generate [--scenario esxi-mix|small-packets|tiny-flows] (--packets N | --bytes N) [-o FILE|-]
                     [--format pcap|pcapng] [--ns] [--big-endian] [--gzip] [--vlan] [--erspan 1|2|3]
                     [--snaplen N] [--loss FRACTION] [--seed N] [--hosts N] [--scale X] [--flows N]
                     [--inventory-out FILE]

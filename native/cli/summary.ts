@@ -1,7 +1,6 @@
-import type { AnalysisReport, FlowRecord } from '../../core/contract/report.js';
+import type { FlowRecord, ReportHead } from '../../core/contract/report.js';
+import { LARGEST_FLOWS, type FlowDigest } from '../../core/report/digest.js';
 import { humanBytes, humanDuration, table, thousands } from './text.js';
-
-const TOP_FLOWS = 25;
 
 function endpoint(e: FlowRecord['client']): string {
   const ip = e.ip.includes(':') ? `[${e.ip}]` : e.ip;
@@ -15,12 +14,12 @@ function mbits(f: FlowRecord): string {
 }
 
 /** The human-readable report printed when no --json - is asked for. */
-export function summaryText(report: AnalysisReport): string {
+export function summaryText(report: ReportHead, digest: FlowDigest): string {
   const out: string[] = [];
   const packets = report.captures.reduce((s, c) => s + c.packets, 0);
   const bytes = report.captures.reduce((s, c) => s + c.bytes, 0);
   out.push(
-    `vmkscope ${report.tool.version}: ${report.captures.length} capture(s), ${thousands(packets)} packets, ${humanBytes(bytes)} on the wire, ${thousands(report.flows.length)} flows`,
+    `vmkscope ${report.tool.version}: ${report.captures.length} capture(s), ${thousands(packets)} packets, ${humanBytes(bytes)} on the wire, ${thousands(report.flowCount)} flows`,
   );
   out.push('');
   out.push('Captures');
@@ -40,10 +39,10 @@ export function summaryText(report: AnalysisReport): string {
       new Set([3, 4]),
     ),
   );
-  if (report.flows.length > 0) {
-    const top = report.flows.slice().sort((a, b) => b.bytes - a.bytes).slice(0, TOP_FLOWS);
+  if (report.flowCount > 0) {
+    const top = digest.largest(LARGEST_FLOWS);
     out.push('');
-    out.push(report.flows.length > TOP_FLOWS ? `Flows (top ${TOP_FLOWS} of ${thousands(report.flows.length)} by frame bytes)` : 'Flows');
+    out.push(report.flowCount > LARGEST_FLOWS ? `Flows (top ${LARGEST_FLOWS} of ${thousands(report.flowCount)} by frame bytes)` : 'Flows');
     out.push(
       table(
         ['id', 'proto', 'client', 'server', 'class', 'packets', 'frame bytes', 'duration', 'Mbit/s', 'vlans'],

@@ -1,13 +1,13 @@
 import { CaptureAnalysis } from '../../core/flow/capture-analysis.js';
-import { buildReport, type AnalyzedCapture } from '../../core/report/build.js';
+import { captureRecord, flowRecords, type AnalyzedCapture } from '../../core/report/build.js';
 import type { AnalyzeProgress } from '../../core/contract/engine-api.js';
-import type { AnalysisReport } from '../../core/contract/report.js';
 import { loadInventory } from '../../core/inventory/load.js';
 import { DEFAULT_POLICY, parsePolicy, type Policy } from '../../core/verify/policy.js';
-import { verify } from '../../core/verify/verify.js';
+import { verifyStream, type VerifiedAnalysis } from '../../core/verify/verify.js';
 import { InventoryInputError } from '../../core/contract/errors.js';
 import type { Inventory, InventoryProblem } from '../../core/contract/inventory.js';
 import { readCapture } from '../sources/capture-reader.js';
+import { FileFlowSpill } from '../sources/flow-spill.js';
 import { toolInfo } from './tool-info.js';
 import { readTextInput } from './text-input.js';
 
@@ -23,20 +23,32 @@ export interface AnalyzeOptions {
   /** Inventory given as text (pasted), besides or instead of files. */
   inventoryText?: { name: string; text: string }[];
   policy?: string;
+  /** Flows held in memory at once per capture (DEFAULT_MAX_LIVE_FLOWS); the quietest beyond go to a temporary file. */
+  maxLiveFlows?: number;
   /** Where inventory warnings go (they do not stop the analysis). */
   onWarning?: (problem: InventoryProblem) => void;
 }
 
 /**
- * Read every capture once, in order, build the report, and verify it against the inventory (or
- * one inferred from the capture). Several captures are one analysis. Inventory and policy are
- * read first, so a mistake in them stops before a long capture is read.
+ * About 300 MB of flow rows. Captures rarely hold this many flows at once; past it the quietest
+ * quarter is written to a temporary file, so millions of short flows cost disk, not memory.
  */
-export async function analyzeCaptures(options: AnalyzeOptions): Promise<{ report: AnalysisReport; policy: Policy }> {
+export const DEFAULT_MAX_LIVE_FLOWS = 1 << 18;
+
+/**
+ * Read every capture once, in order, and verify the flows against the inventory (or one inferred
+ * from the capture); the flows then stream from the readers' tables (VerifiedAnalysis). Several
+ * captures are one analysis. Inventory and policy are read first, so a mistake in them stops
+ * before a long capture is read.
+ */
+export async function analyzeCaptures(options: AnalyzeOptions): Promise<{ verified: VerifiedAnalysis; policy: Policy; close(): void }> {
   const { inventory, policy } = loadJudgement(options);
   const analyzed: AnalyzedCapture[] = [];
+  const spills: FileFlowSpill[] = [];
   for (const [index, file] of options.captures.entries()) {
-    const analysis = new CaptureAnalysis();
+    const spill = new FileFlowSpill();
+    spills.push(spill);
+    const analysis = new CaptureAnalysis({ spill, maxLiveFlows: options.maxLiveFlows ?? DEFAULT_MAX_LIVE_FLOWS });
     const onProgress = options.onProgress;
     const facts = await readCapture(file, () => analysis, {
       hash: options.hash ?? false,
@@ -46,7 +58,8 @@ export async function analyzeCaptures(options: AnalyzeOptions): Promise<{ report
     });
     analyzed.push({ file, ...facts, analysis });
   }
-  return { report: verify(buildReport(toolInfo(), analyzed), inventory, policy), policy };
+  const verified = verifyStream(toolInfo(), analyzed.map(captureRecord), () => flowRecords(analyzed), inventory, policy);
+  return { verified, policy, close: () => spills.forEach((s) => s.close()) };
 }
 
 /** What verdicts rest on: the inventory (null: inferred from the capture) and the policy. */

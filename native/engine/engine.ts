@@ -21,21 +21,23 @@ import type {
   TimelineQuery,
   TimelineResult,
 } from '../../core/contract/engine-api.js';
-import type { AnalysisReport, FlowRecord } from '../../core/contract/report.js';
+import type { FlowRecord, ReportHead } from '../../core/contract/report.js';
 import { loadInventory } from '../../core/inventory/load.js';
 import { inventoryToYaml } from '../../core/inventory/yaml-writer.js';
-import { csvTables } from '../../core/report/csv.js';
+import { csvTables, flowCsvHeader, flowCsvRow } from '../../core/report/csv.js';
 import { htmlReport } from '../../core/report/html.js';
+import { reportJsonPieces } from '../../core/report/json.js';
+import { writeReport, type ReportSink } from '../../core/report/sink.js';
 import type { Policy } from '../../core/verify/policy.js';
 import { ensureSample } from '../sample.js';
 import { AnalysisStore } from '../store/analysis-store.js';
 import { carveFlows } from '../store/carve.js';
-import { reportJsonPieces } from '../../core/report/json.js';
 import { defaultDatabasePath } from '../store/database.js';
 import { listNetworkInterfaces } from '../sources/live-interface.js';
 import { shellLine } from '../sources/pktcap.js';
 import { analyzeCaptures } from './analyze.js';
 import { LiveCapture } from './live-capture.js';
+import type { VerifiedAnalysis } from '../../core/verify/verify.js';
 import { toolInfo } from './tool-info.js';
 
 type Listener<E extends EngineEvent> = (payload: EngineEvents[E]) => void;
@@ -43,13 +45,15 @@ type Listener<E extends EngineEvent> = (payload: EngineEvents[E]) => void;
 export interface EngineOptions {
   /** The database analyses are kept in: a path, `default` for the per-user one, or null for none. */
   database?: string | 'default' | null;
+  /** Flows held in memory at once per capture (see DEFAULT_MAX_LIVE_FLOWS). */
+  maxLiveFlows?: number;
 }
 
 /**
  * What makes two analyses the same: the captures' bytes (their SHA-256), the inventory and policy
  * the verdicts rest on, and the tool version that judged.
  */
-export function fingerprint(report: AnalysisReport, policy: Policy): string {
+export function fingerprint(report: ReportHead, policy: Policy): string {
   const policyJson = { forbid: [...policy.forbidGatewayCrossing].sort(), gateways: policy.gateways, unknownEndpoints: policy.unknownEndpoints };
   const inventory = report.inventory === null ? null : { ...report.inventory, sources: [] };
   return createHash('sha256')
@@ -80,13 +84,18 @@ export class Engine implements EngineApi {
     this.storeHandle = null;
   }
 
-  async analyze(request: AnalyzeRequest): Promise<AnalyzeResult> {
+  /**
+   * Analyse, keep (when asked), and stream the flows once through the store and `sinks` (the
+   * CLI's JSON, CSV and summary): the verified head is all that is returned.
+   */
+  async analyze(request: AnalyzeRequest, sinks: readonly ReportSink[] = []): Promise<AnalyzeResult> {
     const stored = request.store ?? false;
     const store = stored ? this.store() : null;
     const analysisId = store?.begin(request.captures, toolInfo().version) ?? null;
     if (analysisId !== null) this.emit('analysisChanged', { analysisId, status: 'running' });
     try {
-      const { report, policy } = await analyzeCaptures({
+      const analysis = await analyzeCaptures({
+        maxLiveFlows: this.options.maxLiveFlows,
         captures: request.captures,
         // A stored analysis is evidence: its captures are always hashed (and recognised again by it).
         hash: stored || (request.hash ?? false),
@@ -96,19 +105,11 @@ export class Engine implements EngineApi {
         onProgress: (p) => this.emit('progress', analysisId === null ? p : { ...p, analysisId }),
         onWarning: (w) => this.emit('warning', `${w.file}${w.line === null ? '' : `:${w.line}`}: ${w.message}`),
       });
-      if (store === null || analysisId === null) return { report, analysisId: null };
-      const key = fingerprint(report, policy);
-      store.setFingerprint(analysisId, key);
-      const existing = store.findComplete(key);
-      if (existing !== null) {
-        // The same captures, inventory and policy were analysed before: keep that one.
-        store.discardRepeat(analysisId, key);
-        this.emit('analysisChanged', { analysisId: existing, status: 'complete' });
-        return { report, analysisId: existing };
+      try {
+        return await this.keep(analysis.verified, analysis.policy, store, analysisId, sinks);
+      } finally {
+        analysis.close();
       }
-      store.save(analysisId, report, key, policy);
-      this.emit('analysisChanged', { analysisId, status: 'complete' });
-      return { report, analysisId };
     } catch (err) {
       if (store !== null && analysisId !== null) {
         store.fail(analysisId, (err as Error).message);
@@ -116,6 +117,28 @@ export class Engine implements EngineApi {
       }
       throw err;
     }
+  }
+
+  /** Stream a verified analysis to the sinks and, when stored, to the store (once per fingerprint). */
+  private async keep(verified: VerifiedAnalysis, policy: Policy, store: AnalysisStore | null, analysisId: number | null, sinks: readonly ReportSink[]): Promise<AnalyzeResult> {
+    const head = verified.head;
+    if (store === null || analysisId === null) {
+      await writeReport(head, verified.flows(), sinks);
+      return { head, analysisId: null };
+    }
+    const key = fingerprint(head, policy);
+    store.setFingerprint(analysisId, key);
+    const existing = store.findComplete(key);
+    if (existing !== null) {
+      // The same captures, inventory and policy were analysed before: keep that one.
+      store.discardRepeat(analysisId, key);
+      await writeReport(head, verified.flows(), sinks);
+      this.emit('analysisChanged', { analysisId: existing, status: 'complete' });
+      return { head, analysisId: existing };
+    }
+    await writeReport(head, verified.flows(), [store.writer(analysisId, key, policy), ...sinks]);
+    this.emit('analysisChanged', { analysisId, status: 'complete' });
+    return { head, analysisId };
   }
 
   async listAnalyses(): Promise<AnalysisSummary[]> {
@@ -152,15 +175,20 @@ export class Engine implements EngineApi {
 
   async exportReport(request: ExportRequest): Promise<ExportResult> {
     const store = this.store();
-    const report = store.report(request.analysisId);
-    const base = `vmkscope-analysis-${request.analysisId}`;
-    if (request.format === 'json') return { filename: `${base}.json`, mime: 'application/json', content: [...reportJsonPieces(report)].join('') };
-    if (request.format === 'csv') return { filename: base, mime: 'text/csv', content: csvTables(report) };
-    const detail = store.detail(request.analysisId);
+    const id = request.analysisId;
+    const head = store.head(id);
+    const base = `vmkscope-analysis-${id}`;
+    if (request.format === 'json') return { filename: `${base}.json`, mime: 'application/json', content: [...reportJsonPieces(head, store.flowRecords(id))].join('') };
+    if (request.format === 'csv') {
+      let flows = flowCsvHeader();
+      for (const f of store.flowRecords(id)) flows += flowCsvRow(head, f);
+      return { filename: base, mime: 'text/csv', content: { 'flows.csv': flows, ...csvTables(head) } };
+    }
+    const detail = store.detail(id);
     return {
       filename: `${base}.html`,
       mime: 'text/html',
-      content: htmlReport(report, { commandLine: `vmkscope analyze ${detail.inputs.join(' ')} (analysis ${request.analysisId}, exported)`, generatedAt: new Date().toISOString() }),
+      content: htmlReport(head, store.digest(id), { commandLine: `vmkscope analyze ${detail.inputs.join(' ')} (analysis ${request.analysisId}, exported)`, generatedAt: new Date().toISOString() }),
     };
   }
 
@@ -200,7 +228,10 @@ export class Engine implements EngineApi {
     // A failure after the start is stored with the analysis (status failed, or complete with a
     // capture warning saying why it ended); a transport hears of it as a warning as well.
     run.done.then(
-      (r) => r.error !== null && this.emit('warning', `capture ${run.analysisId}: ${r.error.message}`),
+      (r) => {
+        r.close();
+        if (r.error !== null) this.emit('warning', `capture ${run.analysisId}: ${r.error.message}`);
+      },
       (err: Error) => this.emit('warning', `capture ${run.analysisId}: ${err.message}`),
     );
     return { analysisId: run.analysisId, source: run.argv === null ? run.label : shellLine(run.argv), argv: run.argv };

@@ -10,19 +10,19 @@ import type { CaptureInterface, RecordSink } from '../../core/capture/record-sin
 import type { AnalysisStatus, AnalyzeProgress, CaptureRequest } from '../../core/contract/engine-api.js';
 import { CaptureInputError, CaptureSourceError, UsageError } from '../../core/contract/errors.js';
 import type { Inventory } from '../../core/contract/inventory.js';
-import type { AnalysisReport } from '../../core/contract/report.js';
 import { CaptureAnalysis } from '../../core/flow/capture-analysis.js';
-import { buildReport } from '../../core/report/build.js';
+import { captureRecord, flowRecords, type AnalyzedCapture } from '../../core/report/build.js';
 import type { Policy } from '../../core/verify/policy.js';
-import { verify } from '../../core/verify/verify.js';
+import { verifyStream, type VerifiedAnalysis } from '../../core/verify/verify.js';
 import { StreamSource } from '../sources/byte-source.js';
 import { CaptureCommand } from '../sources/capture-command.js';
 import { readCaptureFrom, type CaptureFileFacts } from '../sources/capture-reader.js';
+import { FileFlowSpill } from '../sources/flow-spill.js';
 import { DEFAULT_SNAPLEN, InterfaceCapture, type InterfaceStats } from '../sources/live-interface.js';
 import { LiveStreamSource } from '../sources/live-stream.js';
 import { explainSshFailure, shellLine, sshArgv } from '../sources/pktcap.js';
 import type { AnalysisStore } from '../store/analysis-store.js';
-import { loadJudgement } from './analyze.js';
+import { DEFAULT_MAX_LIVE_FLOWS, loadJudgement } from './analyze.js';
 import { toolInfo } from './tool-info.js';
 
 /** Seconds between rolling updates of the stored analysis unless the request says otherwise. */
@@ -41,8 +41,13 @@ export interface LiveCaptureHooks {
 
 export interface LiveCaptureResult {
   analysisId: number;
-  /** The final report, or null when nothing was captured (the analysis is then marked failed). */
-  report: AnalysisReport | null;
+  /**
+   * The final state, or null when nothing was captured (the analysis is then marked failed). Its
+   * flows can be read again until `close()`.
+   */
+  report: VerifiedAnalysis | null;
+  /** Let go of the flows (the temporary file of those moved out of memory). */
+  close(): void;
   stoppedBy: StopReason;
   /** What ended the capture early, after what it had captured was stored. */
   error: Error | null;
@@ -114,7 +119,9 @@ export class LiveCapture {
   /** The argument vector started (ssh, command), null otherwise. */
   readonly argv: string[] | null;
   readonly done: Promise<LiveCaptureResult>;
-  private readonly analysis = new CaptureAnalysis();
+  /** Flows past DEFAULT_MAX_LIVE_FLOWS at once go to a temporary file, as for a file (analyze.ts). */
+  private readonly spill = new FileFlowSpill();
+  private readonly analysis = new CaptureAnalysis({ spill: this.spill, maxLiveFlows: DEFAULT_MAX_LIVE_FLOWS });
   private readonly fingerprint = `live:${randomUUID()}`;
   private readonly timers: NodeJS.Timeout[] = [];
   private stopReason: StopReason | null = null;
@@ -128,7 +135,7 @@ export class LiveCapture {
   private readonly updateMs: number;
   private updateTimer: NodeJS.Timeout | null = null;
 
-  private readonly store: AnalysisStore;
+  private readonly db: AnalysisStore;
 
   private constructor(
     private readonly request: CaptureRequest,
@@ -160,7 +167,7 @@ export class LiveCapture {
         },
       );
       this.format = 'pcapng';
-      this.store = openStore();
+      this.db = openStore();
       this.analysisId = this.begin();
       this.iface.start();
       this.done = ended.then((error) => this.finish(error));
@@ -173,7 +180,7 @@ export class LiveCapture {
           throw new CaptureSourceError(`cannot write ${save}: ${(err as Error).message}`);
         }
       }
-      this.store = openStore();
+      this.db = openStore();
       let input: StreamSource;
       if (s.kind === 'stdin') {
         if (process.stdin.isTTY) throw new CaptureInputError('-', -1, 'standard input is a terminal: pipe a capture into it');
@@ -221,8 +228,8 @@ export class LiveCapture {
   }
 
   private begin(): number {
-    const id = this.store.begin([this.label], toolInfo().version);
-    this.store.setFingerprint(id, this.fingerprint);
+    const id = this.db.begin([this.label], toolInfo().version);
+    this.db.setFingerprint(id, this.fingerprint);
     this.hooks.changed(id, 'running');
     return id;
   }
@@ -235,23 +242,30 @@ export class LiveCapture {
     this.hooks.progress({ analysisId: this.analysisId, capture: 0, captures: 1, file: this.label, bytesRead: this.bytes, totalBytes: null, frames: this.analysis.frames });
   }
 
-  /** The report of what was captured so far; building it leaves the counting undisturbed. */
-  private snapshot(): AnalysisReport {
+  /** The verified state of what was captured so far; building it leaves the counting undisturbed. */
+  private snapshot(): VerifiedAnalysis {
     const iface = this.iface;
     if (iface !== null) {
       const s = iface.stats();
       this.analysis.drops(iface.iface, s.ifDropped, s.dropped);
     }
     const facts = this.finalFacts;
-    const captured = {
-      file: this.save ?? this.label,
-      format: this.format!,
-      compression: facts?.compression ?? ('none' as const),
-      size: facts?.size ?? this.bytes,
-      sha256: facts?.sha256 ?? iface?.savedSha256 ?? null,
-      analysis: this.analysis,
-    };
-    return verify(buildReport(toolInfo(), [captured]), this.inventory, this.policy);
+    const captured: AnalyzedCapture[] = [
+      {
+        file: this.save ?? this.label,
+        format: this.format!,
+        compression: facts?.compression ?? 'none',
+        size: facts?.size ?? this.bytes,
+        sha256: facts?.sha256 ?? iface?.savedSha256 ?? null,
+        analysis: this.analysis,
+      },
+    ];
+    return verifyStream(toolInfo(), captured.map(captureRecord), () => flowRecords(captured), this.inventory, this.policy);
+  }
+
+  /** Replace the stored analysis with `state`, its flows streamed into one transaction. */
+  private store(state: VerifiedAnalysis, final: boolean): void {
+    this.db.replaceSnapshot(this.analysisId, state.head, state.flows(), this.fingerprint, this.policy, final);
   }
 
   /**
@@ -264,7 +278,7 @@ export class LiveCapture {
     const started = performance.now();
     if (this.format !== null) {
       try {
-        this.store.replaceSnapshot(this.analysisId, this.snapshot(), this.fingerprint, this.policy, false);
+        this.store(this.snapshot(), false);
         this.hooks.changed(this.analysisId, 'running');
       } catch (err) {
         // A reader holding the database (a long export) or a full disk: the next update tries again.
@@ -345,15 +359,21 @@ export class LiveCapture {
     const stoppedBy = this.stopReason ?? 'end of stream';
     if (this.format === null) {
       const failure = error ?? new CaptureSourceError(`${this.label}: nothing was captured`);
-      this.store.fail(this.analysisId, failure.message);
+      this.spill.close();
+      this.db.fail(this.analysisId, failure.message);
       this.hooks.changed(this.analysisId, 'failed');
-      return { analysisId: this.analysisId, report: null, stoppedBy, error: failure, stats };
+      return { analysisId: this.analysisId, report: null, close: () => undefined, stoppedBy, error: failure, stats };
     }
     // The report says why the capture ended early, for whoever opens it later.
     if (error !== null) this.analysis.warning(`the capture ended early: ${error.message}`);
     const report = this.snapshot();
-    this.store.replaceSnapshot(this.analysisId, report, this.fingerprint, this.policy, true);
+    try {
+      this.store(report, true);
+    } catch (err) {
+      this.spill.close();
+      throw err;
+    }
     this.hooks.changed(this.analysisId, 'complete');
-    return { analysisId: this.analysisId, report, stoppedBy, error, stats };
+    return { analysisId: this.analysisId, report, close: () => this.spill.close(), stoppedBy, error, stats };
   }
 }

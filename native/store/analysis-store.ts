@@ -13,15 +13,28 @@ import type {
   TimelineResult,
 } from '../../core/contract/engine-api.js';
 import type { Inventory } from '../../core/contract/inventory.js';
-import type { AnalysisReport, CaptureRecord, FindingRecord, FindingStatus, FlowRecord, MigrationRecord } from '../../core/contract/report.js';
+import { flowNumber, withFlows, type AnalysisReport, type CaptureRecord, type FindingRecord, type FindingStatus, type FlowRecord, type MigrationRecord, type ReportHead } from '../../core/contract/report.js';
+import { FlowDigest, LARGEST_FLOWS } from '../../core/report/digest.js';
+import type { ReportSink } from '../../core/report/sink.js';
 import { StoreError, asStoreError, openDatabase } from './database.js';
 
 /** Flows written per transaction: big enough to amortise the commit, small enough to stay responsive. */
 const FLOW_BATCH = 5000;
 const MAX_PAGE = 1000;
+/** Series a timeline answers with at most (the largest keys; the rest summed as OTHER_SERIES). */
+const MAX_SERIES = 24;
+const OTHER_SERIES = '(the rest)';
+/** Keys the series table keeps per grouping; a timeline of more could not be read anyway. */
+const SERIES_KEYS = 1000;
 const SEVERITY: Record<FindingStatus, number> = { fail: 4, warn: 3, pass: 2, info: 1 };
 
 const SORT_COLUMNS: Record<FlowSortKey, string> = { bytes: 'bytes', packets: 'packets', start: 'start', duration: 'duration', id: 'seq' };
+
+/** The store as a sink: it writes as it is fed, so nothing asks the caller to wait. */
+export interface StoreSink extends ReportSink {
+  flow(f: FlowRecord): void;
+  end(): void;
+}
 
 interface AnalysisRow {
   id: number;
@@ -66,9 +79,9 @@ interface FlowDbRow {
 }
 
 function flowSeq(id: string): number {
-  const n = /^f(\d+)$/.exec(id);
-  if (!n) throw new StoreError(`"${id}" is not a flow id (f1, f2, ...)`);
-  return Number(n[1]);
+  const n = flowNumber(id);
+  if (n === null) throw new StoreError(`"${id}" is not a flow id (f1, f2, ...)`);
+  return n;
 }
 
 /** Whether the process that started a running analysis is gone (only knowable on its own host). */
@@ -114,8 +127,8 @@ export class AnalysisStore {
   begin(inputs: string[], toolVersion: string): number {
     const r = this.writing(() =>
       this.db
-        .prepare("INSERT INTO analyses (created_at, status, pid, host, tool_version, inputs) VALUES (?, 'running', ?, ?, ?, ?)")
-        .run(new Date().toISOString(), process.pid, os.hostname(), toolVersion, JSON.stringify(inputs)),
+      .prepare("INSERT INTO analyses (created_at, status, pid, host, tool_version, inputs) VALUES (?, 'running', ?, ?, ?, ?)")
+      .run(new Date().toISOString(), process.pid, os.hostname(), toolVersion, JSON.stringify(inputs)),
     );
     return Number(r.lastInsertRowid);
   }
@@ -141,60 +154,45 @@ export class AnalysisStore {
   }
 
   /**
-   * Write a finished report: flows in batches, then captures, inventory, migrations and findings
-   * with the status change in one last transaction. Earlier incomplete attempts at the same
-   * analysis (same fingerprint, or same inputs with no fingerprint yet) whose writer is gone are
-   * removed in that transaction: a rerun completes what a crash interrupted.
+   * A sink that writes a verified analysis as its flows stream: flows in batched transactions,
+   * then captures, inventory, migrations and findings with the status change in one last
+   * transaction. Earlier incomplete attempts at the same analysis (same fingerprint, or same
+   * inputs with no fingerprint yet) whose writer is gone are removed in that transaction: a
+   * rerun completes what a crash interrupted.
    */
-  save(id: number, report: AnalysisReport, fingerprint: string, policy: unknown): void {
-    this.writing(() => this.saveReport(id, report, fingerprint, policy));
-  }
-
-  private saveReport(id: number, report: AnalysisReport, fingerprint: string, policy: unknown): void {
+  writer(id: number, fingerprint: string, policy: unknown): StoreSink {
     const verdicts = new Map<string, FindingStatus>();
-    for (const f of report.findings) {
-      for (const flow of f.flows) {
-        const known = verdicts.get(flow);
-        if (known === undefined || SEVERITY[f.status] > SEVERITY[known]) verdicts.set(flow, f.status);
-      }
-    }
-    const writeFlows = this.db.transaction((flows: FlowRecord[]) => {
+    let head: ReportHead | null = null;
+    let batch: FlowRecord[] = [];
+    let count = 0;
+    const transaction = this.db.transaction((flows: FlowRecord[]) => {
       for (const f of flows) this.writeFlow(id, f, verdicts.get(f.id) ?? null);
     });
-    for (let i = 0; i < report.flows.length; i += FLOW_BATCH) writeFlows(report.flows.slice(i, i + FLOW_BATCH));
-    this.db.transaction(() => {
-      const db = this.db;
-      const cap = db.prepare('INSERT INTO captures (analysis_id, idx, file, sha256, format, compression, size, packets, bytes, start, end, record) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)');
-      report.captures.forEach((c, i) => cap.run(id, i, c.file, c.sha256, c.format, c.compression, c.size, c.packets, c.bytes, c.start, c.end, JSON.stringify(c)));
-      const vmk = db.prepare('INSERT INTO vmks (analysis_id, host, device, ip, mac, vlan, netstack, services) VALUES (?, ?, ?, ?, ?, ?, ?, ?)');
-      for (const h of report.inventory?.hosts ?? []) for (const v of h.vmks) vmk.run(id, h.name, v.device, v.ip, v.mac, v.vlan, v.netstack, JSON.stringify(v.services));
-      const mig = db.prepare('INSERT INTO migrations (analysis_id, id, kind, source_host, dest_host, start, end, bytes, streams, record) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)');
-      for (const m of report.migrations) mig.run(id, m.id, m.kind, m.sourceHost, m.destHost, m.start, m.end, m.bytes, m.streams, JSON.stringify(m));
-      const fin = db.prepare('INSERT INTO findings (analysis_id, id, ord, rule, category, status, title, detail, flows) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)');
-      const ev = db.prepare('INSERT INTO evidence (analysis_id, finding_id, ord, kind, text, frames, capture_idx) VALUES (?, ?, ?, ?, ?, ?, ?)');
-      report.findings.forEach((f, i) => {
-        fin.run(id, f.id, i, f.rule, f.category, f.status, f.title, f.detail, JSON.stringify(f.flows));
-        f.evidence.forEach((e, k) => ev.run(id, f.id, k, e.kind, e.text, JSON.stringify(e.frames), e.capture));
-      });
-      this.summarise(id);
-      this.dropLeftovers(id, fingerprint);
-      db.prepare(
-        `UPDATE analyses SET status = 'complete', finished_at = ?, fingerprint = ?, inventory = ?, policy = ?, summary = ?, packets = ?, bytes = ?,
-         flow_count = ?, migration_count = ?, tool_version = ? WHERE id = ?`,
-      ).run(
-        new Date().toISOString(),
-        fingerprint,
-        JSON.stringify(report.inventory),
-        JSON.stringify(policy),
-        JSON.stringify(report.summary),
-        report.captures.reduce((s, c) => s + c.packets, 0),
-        report.captures.reduce((s, c) => s + c.bytes, 0),
-        report.flows.length,
-        report.migrations.length,
-        report.tool.version,
-        id,
-      );
-    })();
+    const writeFlows = (flows: FlowRecord[]): void => this.writing(() => transaction(flows));
+    return {
+      begin: (h) => {
+        head = h;
+        for (const f of h.findings) {
+          for (const flow of f.flows) {
+            const known = verdicts.get(flow);
+            if (known === undefined || SEVERITY[f.status] > SEVERITY[known]) verdicts.set(flow, f.status);
+          }
+        }
+      },
+      flow: (f) => {
+        batch.push(f);
+        count++;
+        if (batch.length === FLOW_BATCH) {
+          writeFlows(batch);
+          batch = [];
+        }
+      },
+      end: () => {
+        writeFlows(batch);
+        batch = [];
+        this.writing(() => this.finish(id, head!, count, fingerprint, policy));
+      },
+    };
   }
 
   /**
@@ -202,18 +200,21 @@ export class AnalysisStore {
    * reader (`vmkscope db show`, the app; WAL lets them read while this writes) sees either the
    * previous snapshot or this one, never a mix. The status stays `running` until `final`, when it
    * becomes `complete`. Everything the analysis found is cleared through the tables that reference
-   * it (their cascades take the rest) and written again as save() writes it, whose own transactions
-   * nest here as savepoints. A live analysis has a fingerprint of its own from the start, so save()'s
-   * clean-up of crashed attempts never takes another capture's partial results for one.
+   * it (their cascades take the rest) and written again as writer() writes it, whose own
+   * transactions nest here as savepoints. A live analysis has a fingerprint of its own from the
+   * start, so the clean-up of crashed attempts never takes another capture's results for one.
    */
-  replaceSnapshot(id: number, report: AnalysisReport, fingerprint: string, policy: unknown, final: boolean): void {
+  replaceSnapshot(id: number, head: ReportHead, flows: Iterable<FlowRecord>, fingerprint: string, policy: unknown, final: boolean): void {
     const children = this.db
       .prepare("SELECT DISTINCT m.name AS name FROM sqlite_schema m JOIN pragma_foreign_key_list(m.name) k WHERE m.type = 'table' AND k.\"table\" = 'analyses'")
       .all() as { name: string }[];
     this.writing(() =>
       this.db.transaction(() => {
         for (const { name } of children) this.db.prepare(`DELETE FROM "${name}" WHERE analysis_id = ?`).run(id);
-        this.saveReport(id, report, fingerprint, policy);
+        const sink = this.writer(id, fingerprint, policy);
+        sink.begin(head);
+        for (const f of flows) sink.flow(f);
+        sink.end();
         if (!final) this.db.prepare("UPDATE analyses SET status = 'running', finished_at = NULL WHERE id = ?").run(id);
       })(),
     );
@@ -242,6 +243,42 @@ export class AnalysisStore {
     );
   }
 
+  private finish(id: number, report: ReportHead, flowCount: number, fingerprint: string, policy: unknown): void {
+    this.db.transaction(() => {
+      const db = this.db;
+      const cap = db.prepare('INSERT INTO captures (analysis_id, idx, file, sha256, format, compression, size, packets, bytes, start, end, record) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)');
+      report.captures.forEach((c, i) => cap.run(id, i, c.file, c.sha256, c.format, c.compression, c.size, c.packets, c.bytes, c.start, c.end, JSON.stringify(c)));
+      const vmk = db.prepare('INSERT INTO vmks (analysis_id, host, device, ip, mac, vlan, netstack, services) VALUES (?, ?, ?, ?, ?, ?, ?, ?)');
+      for (const h of report.inventory?.hosts ?? []) for (const v of h.vmks) vmk.run(id, h.name, v.device, v.ip, v.mac, v.vlan, v.netstack, JSON.stringify(v.services));
+      const mig = db.prepare('INSERT INTO migrations (analysis_id, id, kind, source_host, dest_host, start, end, bytes, streams, record) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)');
+      for (const m of report.migrations) mig.run(id, m.id, m.kind, m.sourceHost, m.destHost, m.start, m.end, m.bytes, m.streams, JSON.stringify(m));
+      const fin = db.prepare('INSERT INTO findings (analysis_id, id, ord, rule, category, status, title, detail, flows) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)');
+      const ev = db.prepare('INSERT INTO evidence (analysis_id, finding_id, ord, kind, text, frames, capture_idx) VALUES (?, ?, ?, ?, ?, ?, ?)');
+      report.findings.forEach((f, i) => {
+        fin.run(id, f.id, i, f.rule, f.category, f.status, f.title, f.detail, JSON.stringify(f.flows));
+        f.evidence.forEach((e, k) => ev.run(id, f.id, k, e.kind, e.text, JSON.stringify(e.frames), e.capture));
+      });
+      this.summarise(id);
+      this.dropLeftovers(id, fingerprint);
+      db.prepare(
+        `UPDATE analyses SET status = 'complete', finished_at = ?, fingerprint = ?, inventory = ?, policy = ?, summary = ?, packets = ?, bytes = ?,
+         flow_count = ?, migration_count = ?, tool_version = ? WHERE id = ?`,
+      ).run(
+        new Date().toISOString(),
+        fingerprint,
+        JSON.stringify(report.inventory),
+        JSON.stringify(policy),
+        JSON.stringify(report.summary),
+        report.captures.reduce((s, c) => s + c.packets, 0),
+        report.captures.reduce((s, c) => s + c.bytes, 0),
+        flowCount,
+        report.migrations.length,
+        report.tool.version,
+        id,
+      );
+    })();
+  }
+
   /** The matrix and series tables of a written analysis (see schema.ts). */
   private summarise(id: number): void {
     const end = (side: 'client' | 'server', table = ''): string => `COALESCE(${table}${side}_host || '/' || ${table}${side}_vmk, ${table}${side}_ip)`;
@@ -258,14 +295,18 @@ export class AnalysisStore {
       ['class', 'f.class'],
       ['vmkPair', `${end('client', 'f.')} || ' → ' || ${end('server', 'f.')}`],
     ]) {
+      // The SERIES_KEYS largest keys keep their own series; the rest go to OTHER_SERIES, so a
+      // million one-flow client pairs make one series, not a million.
       this.db
         .prepare(
-          `INSERT INTO series (analysis_id, grouping, key, t, bytes)
-           SELECT b.analysis_id, ?, ${key}, b.t, SUM(b.c2s + b.s2c)
-           FROM buckets b JOIN flows f ON f.analysis_id = b.analysis_id AND f.seq = b.seq
-           WHERE b.analysis_id = ? GROUP BY 3, b.t`,
+          `WITH keyed AS (
+             SELECT ${key} AS key, b.t AS t, b.c2s + b.s2c AS bytes
+             FROM buckets b JOIN flows f ON f.analysis_id = b.analysis_id AND f.seq = b.seq WHERE b.analysis_id = ?),
+           top AS (SELECT key FROM keyed GROUP BY key ORDER BY SUM(bytes) DESC, key LIMIT ?)
+           INSERT INTO series (analysis_id, grouping, key, t, bytes)
+           SELECT ?, ?, CASE WHEN key IN top THEN key ELSE '${OTHER_SERIES}' END AS name, t, SUM(bytes) FROM keyed GROUP BY name, t`,
         )
-        .run(grouping, id);
+        .run(id, SERIES_KEYS, id, grouping);
     }
   }
 
@@ -397,19 +438,51 @@ export class AnalysisStore {
   }
 
   /** The whole report back, as `analyze --json` wrote it (for `db show`, exports, carving). */
-  report(id: number): AnalysisReport {
+  /** Everything of a stored analysis but its flows (see flowRecords). */
+  head(id: number): ReportHead {
     const d = this.detail(id);
-    const seqs = this.db.prepare('SELECT seq FROM flows WHERE analysis_id = ? ORDER BY seq').all(id) as { seq: number }[];
     return {
       schemaVersion: 1,
       tool: { name: 'vmkscope', version: d.toolVersion },
       captures: d.captures,
-      flows: seqs.map((s) => this.flow(id, `f${s.seq}`)),
+      flowCount: d.flowCount,
       migrations: d.migrations,
       findings: d.findings,
       summary: d.summary,
       inventory: d.inventory,
     };
+  }
+
+  /** Every flow of an analysis in id order, read a batch at a time. */
+  *flowRecords(id: number): Generator<FlowRecord> {
+    const page = this.db.prepare('SELECT seq FROM flows WHERE analysis_id = ? AND seq > ? ORDER BY seq LIMIT ?');
+    let after = 0;
+    for (;;) {
+      const seqs = page.all(id, after, FLOW_BATCH) as { seq: number }[];
+      for (const { seq } of seqs) yield this.flow(id, `f${seq}`);
+      if (seqs.length < FLOW_BATCH) return;
+      after = seqs[seqs.length - 1].seq;
+    }
+  }
+
+  /**
+   * The digest the summary and HTML report show (see FlowDigest), from the indexes: the flows
+   * the migrations name, and enough of the largest by frame bytes to find the largest others.
+   */
+  digest(id: number): FlowDigest {
+    const head = this.head(id);
+    const digest = new FlowDigest(head);
+    const named = new Set(head.migrations.flatMap((m) => m.flows));
+    const seqs = this.db.prepare('SELECT seq FROM flows WHERE analysis_id = ? ORDER BY bytes DESC, seq LIMIT ?').all(id, LARGEST_FLOWS + named.size) as { seq: number }[];
+    const candidates = new Set([...named, ...seqs.map((r) => `f${r.seq}`)]);
+    for (const flowId of [...candidates].sort((a, b) => flowSeq(a) - flowSeq(b))) digest.add(this.flow(id, flowId));
+    digest.count = head.flowCount;
+    return digest;
+  }
+
+  /** A stored analysis whole, as analyze produced it (for small analyses and tests). */
+  report(id: number): AnalysisReport {
+    return withFlows(this.head(id), [...this.flowRecords(id)]);
   }
 
   /** A page of flows by keyset: filters, one sort key, `after` the previous page's cursor. */
@@ -522,20 +595,28 @@ export class AnalysisStore {
     const to = Math.min(q.to ?? range.hi, range.hi);
     const points = Math.max(1, Math.min(5000, Math.floor(q.points)));
     const width = Math.max(1, Math.ceil((to - from) / points));
+    const grouping = q.groupBy ?? 'class';
+    // The largest MAX_SERIES keys in the range get a series each; the rest are summed as "other".
+    const top = (
+      this.db
+        .prepare('SELECT key FROM series WHERE analysis_id = ? AND grouping = ? AND t >= ? AND t < ? GROUP BY key ORDER BY SUM(bytes) DESC, key LIMIT ?')
+        .all(q.analysisId, grouping, from, to, MAX_SERIES + 1) as { key: string }[]
+    ).map((r) => r.key);
+    const named = top.length > MAX_SERIES ? top.slice(0, MAX_SERIES - 1) : top;
     const rows = this.db
       .prepare(
-        `SELECT key, ((t - ?) / ?) AS slot, SUM(bytes) AS bytes FROM series
+        `SELECT CASE WHEN key IN (SELECT value FROM json_each(?)) THEN key ELSE '${OTHER_SERIES}' END AS name, ((t - ?) / ?) AS slot, SUM(bytes) AS bytes FROM series
          WHERE analysis_id = ? AND grouping = ? AND t >= ? AND t < ?
-         GROUP BY key, slot ORDER BY key, slot`,
+         GROUP BY name, slot ORDER BY name, slot`,
       )
-      .all(from, width, q.analysisId, q.groupBy ?? 'class', from, to) as { key: string; slot: number; bytes: number }[];
+      .all(JSON.stringify(named), from, width, q.analysisId, grouping, from, to) as { name: string; slot: number; bytes: number }[];
     const slots = Math.max(1, Math.ceil((to - from) / width));
     const series = new Map<string, number[]>();
     for (const r of rows) {
-      let values = series.get(r.key);
+      let values = series.get(r.name);
       if (!values) {
         values = new Array<number>(slots).fill(0);
-        series.set(r.key, values);
+        series.set(r.name, values);
       }
       values[r.slot] += r.bytes / width;
     }

@@ -29,13 +29,16 @@ export function asStoreError(err: unknown, file: string): unknown {
  * Where the app and `serve` keep analyses when no --db is given: the platform's per-user data
  * folder (XDG on Linux, Application Support on macOS, %APPDATA% on Windows).
  */
-export function defaultDatabasePath(env: NodeJS.ProcessEnv = process.env, platform: NodeJS.Platform = process.platform): string {
+/** The per-user data folder: XDG on Linux, the platform's usual place elsewhere. */
+export function dataDirectory(env: NodeJS.ProcessEnv = process.env, platform: NodeJS.Platform = process.platform): string {
   const home = os.homedir();
-  let dir: string;
-  if (platform === 'win32') dir = path.join(env.APPDATA ?? path.join(home, 'AppData', 'Roaming'), 'vmkscope');
-  else if (platform === 'darwin') dir = path.join(home, 'Library', 'Application Support', 'vmkscope');
-  else dir = path.join(env.XDG_DATA_HOME && path.isAbsolute(env.XDG_DATA_HOME) ? env.XDG_DATA_HOME : path.join(home, '.local', 'share'), 'vmkscope');
-  return path.join(dir, 'vmkscope.db');
+  if (platform === 'win32') return path.join(env.APPDATA ?? path.join(home, 'AppData', 'Roaming'), 'vmkscope');
+  if (platform === 'darwin') return path.join(home, 'Library', 'Application Support', 'vmkscope');
+  return path.join(env.XDG_DATA_HOME && path.isAbsolute(env.XDG_DATA_HOME) ? env.XDG_DATA_HOME : path.join(home, '.local', 'share'), 'vmkscope');
+}
+
+export function defaultDatabasePath(env: NodeJS.ProcessEnv = process.env, platform: NodeJS.Platform = process.platform): string {
+  return path.join(dataDirectory(env, platform), 'vmkscope.db');
 }
 
 /**

@@ -112,6 +112,7 @@ export const MIGRATIONS: readonly string[] = [
   CREATE INDEX flow_ends_ip ON flow_ends (analysis_id, ip);
   CREATE INDEX flow_ends_port ON flow_ends (analysis_id, port);
   CREATE INDEX flow_ends_host ON flow_ends (analysis_id, host, vmk);
+  CREATE INDEX flow_ends_vmk ON flow_ends (analysis_id, vmk);
 
   -- Frame bytes per time bucket of each flow (the flow's timeline).
   CREATE TABLE buckets (

@@ -13,7 +13,7 @@ import { describe, test } from 'node:test';
 import { CaptureInputError } from '../../core/contract/errors.js';
 import type { AnalysisReport } from '../../core/contract/report.js';
 import { MAX_NESTED_HEADERS } from '../../core/decode/packet.js';
-import { analyzeCaptures } from '../../native/engine/analyze.js';
+import { analyzeToReport } from '../helpers/report.js';
 import { epb, idb, pcapOf, rawBlock, shb, udpFrame } from '../helpers/capture-bytes.js';
 import { runCli } from '../helpers/cli.js';
 import { tempDir } from '../helpers/temp.js';
@@ -31,7 +31,7 @@ function write(data: Uint8Array, name = `input-${++files}`): string {
 
 /** Analyse; the report must pass the fuzzer's oracles (every frame accounted for, no NaN, safe HTML). */
 async function analyze(data: Uint8Array): Promise<AnalysisReport> {
-  const { report } = await analyzeCaptures({ captures: [write(data)] });
+  const { report } = await analyzeToReport({ captures: [write(data)] });
   checkReport(report);
   return report;
 }
@@ -39,7 +39,7 @@ async function analyze(data: Uint8Array): Promise<AnalysisReport> {
 async function refusal(data: Uint8Array): Promise<CaptureInputError> {
   const file = write(data);
   try {
-    await analyzeCaptures({ captures: [file] });
+    await analyzeToReport({ captures: [file] });
   } catch (err) {
     assert.ok(err instanceof CaptureInputError, `expected a CaptureInputError, got ${(err as Error).stack}`);
     assert.ok(err.message.startsWith(`${file}: at byte ${err.offset}: `), err.message);
@@ -187,7 +187,7 @@ describe('headers nested tens of thousands deep', () => {
     const ipip = nested(new Uint8Array(0), 20, (last) => ipv4(last ? 17 : 4), udpHeader);
     for (const [linkType, bytes] of [[1, vlans], [101, ipip]] as const) {
       const file = write(pcapOf(linkType, [{ frame: bytes }]));
-      const { report } = await analyzeCaptures({ captures: [file] });
+      const { report } = await analyzeToReport({ captures: [file] });
       assert.deepEqual(report.captures[0].warnings, []);
       assert.deepEqual([report.flows[0].client.port, report.flows[0].server.port], [50000, 8000]);
       const tshark = execFileSync('tshark', ['-r', file, '-T', 'fields', '-e', 'udp.srcport', '-e', 'udp.dstport'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
@@ -201,7 +201,7 @@ describe('time', () => {
     const f = udpFrame(1000);
     const times = [T + 100, T + 101, T + 50, T + 102, T - 86400 * 365, T + 103];
     const file = write(pcapOf(1, times.map((sec) => ({ frame: f, sec }))));
-    const { report } = await analyzeCaptures({ captures: [file] });
+    const { report } = await analyzeToReport({ captures: [file] });
     checkReport(report);
     const c = report.captures[0];
     assert.equal(c.outOfOrderFrames, 2);
@@ -245,7 +245,7 @@ test('mixed link types in one pcapng: every decodable one joins the flow, the ot
   const blocks = [shb(), ...interfaces.map(([lt]) => idb(lt))];
   interfaces.forEach(([, f], i) => blocks.push(epb(i, f, { ts: BigInt(T) * 1_000_000n + BigInt(i) })));
   const file = write(Buffer.concat(blocks));
-  const { report } = await analyzeCaptures({ captures: [file] });
+  const { report } = await analyzeToReport({ captures: [file] });
   checkReport(report);
   const c = report.captures[0];
   assert.equal(c.packets, 8);

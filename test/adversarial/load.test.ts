@@ -11,7 +11,7 @@ import path from 'node:path';
 import { before, test } from 'node:test';
 import type { AnalysisReport } from '../../core/contract/report.js';
 import { Prng } from '../../core/synth/prng.js';
-import { analyzeCaptures } from '../../native/engine/analyze.js';
+import { analyzeToReport } from '../helpers/report.js';
 import { AnalysisStore } from '../../native/store/analysis-store.js';
 import { openDatabase } from '../../native/store/database.js';
 import { runCli } from '../helpers/cli.js';
@@ -92,6 +92,53 @@ test('kill -9 at random moments of ingest: earlier analyses intact, integrity_ch
   assert.equal(integrity(db), 'ok');
 });
 
+/**
+ * Feed `file` to `vmkscope capture - --db db` over about 2 s, updated every 0.2 s; SIGKILL it
+ * after `ms`, or as soon as `when` says so (polled between writes).
+ */
+async function killedCapture(db: string, file: string, ms: number, when: () => boolean = () => false): Promise<NodeJS.Signals | null> {
+  const stream = fs.readFileSync(file);
+  const piece = Math.ceil(stream.length / 100);
+  const child = spawn(process.execPath, [CLI, 'capture', '-', '--db', db, '--update-every', '0.2', '--no-progress'], { stdio: ['pipe', 'ignore', 'ignore'] });
+  child.stdin.on('error', () => undefined);
+  const exited = new Promise<NodeJS.Signals | null>((resolve) => child.on('exit', (_code, signal) => resolve(signal)));
+  const started = Date.now();
+  for (let off = 0; Date.now() - started < ms && !when(); off += piece) {
+    if (off < stream.length) child.stdin.write(stream.subarray(off, off + piece));
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  child.kill('SIGKILL');
+  return exited;
+}
+
+test('kill -9 at random moments of a live capture: earlier analyses intact, integrity_check ok, the last rolling update readable', { timeout: 120_000 }, async (t) => {
+  const seed = Number(process.env.VMKSCOPE_CHAOS_SEED ?? Date.now() % 100_000);
+  t.diagnostic(`chaos seed ${seed} (VMKSCOPE_CHAOS_SEED=${seed} repeats these kill moments)`);
+  const rng = new Prng(seed);
+  const db = path.join(dir, 'live-chaos.db');
+  assert.equal((await runCli(['analyze', small, '--db', db, '--no-progress'])).code, 0);
+  const kept: AnalysisReport = withStore(db, (s) => s.report(1));
+  const flowsOf = (id: number): number => withStore(db, (s) => s.list()).find((a) => a.id === id)?.flowCount ?? 0;
+  // Three kills at random moments, then one just after a rolling update was committed.
+  const moments = [...[0, 1, 2].map(() => 150 + Math.round(rng.next() * 1800)), 10_000];
+  const seen: string[] = [];
+  for (const [i, at] of moments.entries()) {
+    const id = i + 2;
+    assert.equal(await killedCapture(db, small, at, at === 10_000 ? () => fs.existsSync(db) && flowsOf(id) > 0 : undefined), 'SIGKILL');
+    assert.equal(integrity(db), 'ok', `after a kill at ${at} ms`);
+    assert.deepEqual(withStore(db, (s) => s.report(1)), kept, `analysis 1 after a kill at ${at} ms`);
+    const live = withStore(db, (s) => s.list()).find((a) => a.id === id);
+    assert.equal(live?.status, 'interrupted', `the killed capture (${at} ms) shows as interrupted`);
+    // Whatever rolling update it last committed reads back whole.
+    const snapshot = withStore(db, (s) => s.report(id));
+    assert.equal(snapshot.flows.length, live.flowCount);
+    assert.equal(snapshot.captures.reduce((n, c) => n + c.packets, 0), live.packets);
+    seen.push(`${at === 10_000 ? 'after an update' : `${at} ms`}: ${live.flowCount} flows`);
+  }
+  assert.ok(flowsOf(moments.length + 1) > 0, 'the capture killed after an update keeps it');
+  t.diagnostic(`killed ${seen.join(', ')}`);
+});
+
 test('a rerun that finds its result already complete removes the attempt a kill interrupted', { timeout: 60_000 }, async () => {
   const db = path.join(dir, 'rerun.db');
   assert.equal((await runCli(['analyze', many, '--db', db, '--no-progress'])).code, 0);
@@ -112,7 +159,7 @@ test('two analyses written at once into one database both complete, whole and di
   const b = path.join(dir, 'writer-b.pcapng');
   await generate(a, '--scenario', 'small-packets', '--flows', '4000', '--packets', '12000', '--seed', '11');
   await generate(b, '--scenario', 'small-packets', '--flows', '3000', '--packets', '12000', '--seed', '12', '--format', 'pcapng');
-  const alone = await Promise.all([a, b].map(async (file) => (await analyzeCaptures({ captures: [file] })).report));
+  const alone = await Promise.all([a, b].map(async (file) => (await analyzeToReport({ captures: [file] })).report));
   // Both at once, and the same capture twice at once: the store must neither lose nor mix flows.
   const runs = await Promise.all([a, b, a].map((file) => runCli(['analyze', file, '--db', db, '--no-progress'])));
   for (const r of runs) assert.equal(r.code, 0, r.stderr);

@@ -22,7 +22,8 @@ import { LINKTYPE_DECODERS } from '../../core/decode/dispatch.js';
 import { loadInventory } from '../../core/inventory/load.js';
 import { inventoryToYaml } from '../../core/inventory/yaml-writer.js';
 import { buildReport } from '../../core/report/build.js';
-import { csvTables } from '../../core/report/csv.js';
+import { csvTables, flowCsvRow } from '../../core/report/csv.js';
+import { FlowDigest } from '../../core/report/digest.js';
 import { htmlReport } from '../../core/report/html.js';
 import { reportJsonPieces } from '../../core/report/json.js';
 import { buildHosts, siteInventory } from '../../core/synth/topology.js';
@@ -30,7 +31,7 @@ import type { Prng } from '../../core/synth/prng.js';
 import { DEFAULT_POLICY, parsePolicy } from '../../core/verify/policy.js';
 import { verify } from '../../core/verify/verify.js';
 import { CaptureAnalysis } from '../../core/flow/capture-analysis.js';
-import { analyzeCaptures } from '../../native/engine/analyze.js';
+import { analyzeToReport, headOf, saveReport } from '../helpers/report.js';
 import { toolInfo } from '../../native/engine/tool-info.js';
 import { AnalysisStore } from '../../native/store/analysis-store.js';
 import { generate } from '../helpers/generate.js';
@@ -103,10 +104,15 @@ export function checkReport(report: AnalysisReport): void {
     if ((c.start === null) !== (c.end === null)) fail(`capture ${i}: start ${c.start} but end ${c.end}`);
   });
   for (const f of report.flows) if (f.packets < 1 || f.bytes < 0) fail(`flow ${f.id}: ${f.packets} packets, ${f.bytes} bytes`);
-  const live = liveMarkup(htmlReport(report, HTML_META));
+  const flows = report.flows;
+  const head = headOf(report);
+  const digest = new FlowDigest(head);
+  for (const f of flows) digest.add(f);
+  const live = liveMarkup(htmlReport(head, digest, HTML_META));
   if (live !== null) fail(`the HTML report holds live markup from the input: ${live.slice(0, 200)}`);
-  csvTables(report);
-  for (const piece of reportJsonPieces(report)) if (piece.length === 0) fail('an empty JSON piece');
+  csvTables(head);
+  for (const f of flows) flowCsvRow(head, f);
+  for (const piece of reportJsonPieces(head, flows)) if (piece.length === 0) fail('an empty JSON piece');
 }
 
 /** A rejection must name the file and the byte offset, and the offset must lie in the input. */
@@ -148,7 +154,7 @@ async function runCapture(file: string, input: Uint8Array): Promise<void> {
   fs.writeFileSync(file, input);
   let report: AnalysisReport;
   try {
-    ({ report } = await analyzeCaptures({ captures: [file], hash: true }));
+    ({ report } = await analyzeToReport({ captures: [file], hash: true }));
   } catch (err) {
     if (!(err instanceof CaptureInputError)) throw err;
     let limit = input.length;
@@ -165,7 +171,7 @@ async function runCapture(file: string, input: Uint8Array): Promise<void> {
   checkReport(report);
   store ??= AnalysisStore.open(':memory:');
   const id = store.begin([file], report.tool.version);
-  store.save(id, report, `fuzz-${id}`, null);
+  saveReport(store, id, report, `fuzz-${id}`, null);
   const back = store.report(id);
   if (back.flows.length !== report.flows.length) fail(`the store gave back ${back.flows.length} of ${report.flows.length} flows`);
   store.queryFlows({ analysisId: id, limit: 50 });
@@ -253,7 +259,7 @@ async function siteReport(): Promise<AnalysisReport> {
   if (baseReport === null) {
     const file = scratchFile();
     fs.writeFileSync(file, generate({ packets: 600, scale: 0.02, vlan: true }).data);
-    baseReport = (await analyzeCaptures({ captures: [file] })).report;
+    baseReport = (await analyzeToReport({ captures: [file] })).report;
   }
   return structuredClone(baseReport);
 }

@@ -41,7 +41,7 @@ export class TracingSink implements RecordSink {
 
   constructor() {
     this.collector = new Collector();
-    this.analysis = new CaptureAnalysis(this.collector);
+    this.analysis = new CaptureAnalysis({ trace: this.collector });
   }
 
   interface(info: CaptureInterface): void {

@@ -213,7 +213,7 @@ export function expectedFlows(rows: TsharkRow[], extras: TsharkRow[]): ExpectedF
 }
 
 function ourFlows(sink: TracingSink) {
-  return sink.analysis.flows().map((f) => {
+  return [...sink.analysis.flows()].map((f) => {
     const a = `${addressText(f.ipVersion, f.addrA)}|${f.portA}`;
     const b = `${addressText(f.ipVersion, f.addrB)}|${f.portB}`;
     return { proto: f.protocol === 6 ? 'tcp' : 'udp', a, b, flow: f };
@@ -226,7 +226,7 @@ function ourFlows(sink: TracingSink) {
  * which, like vmkscope, names an IPv6 routing header's final destination.)
  */
 export function compareFlows(expected: ExpectedFlow[], sink: TracingSink, file: string): void {
-  const flows = sink.analysis.flows();
+  const flows = [...sink.analysis.flows()];
   const seen = new Set<number>();
   for (const e of expected) {
     const where = `${file} ${e.key} ${e.endpoints.join(' <-> ')}`;

@@ -7,9 +7,9 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import { test } from 'node:test';
 import type { AnalysisReport } from '../../core/contract/report.js';
-import { Engine } from '../../native/engine/engine.js';
 import { AnalysisStore } from '../../native/store/analysis-store.js';
 import { runCli } from '../helpers/cli.js';
+import { analyzeToReport, headOf, saveReport } from '../helpers/report.js';
 import { tempDir } from '../helpers/temp.js';
 
 const dir = tempDir();
@@ -19,9 +19,7 @@ async function report(packets: number): Promise<AnalysisReport> {
   const inventory = path.join(dir, 'site.yaml');
   const gen = await runCli(['generate', '--packets', String(packets), '--scale', '0.01', '-o', file, '--inventory-out', inventory]);
   assert.equal(gen.code, 0, gen.stderr);
-  const engine = new Engine();
-  const { report } = await engine.analyze({ captures: [file], inventory: [inventory] });
-  return report;
+  return (await analyzeToReport({ captures: [file], inventory: [inventory] })).report;
 }
 
 /** Rows the analysis has in every table that holds its rows. */
@@ -37,13 +35,13 @@ test('a snapshot replaces the last one whole; running until the final one', asyn
   const store = AnalysisStore.open(path.join(dir, 'live.db'));
   try {
     const id = store.begin(['interface ens224'], '0.1.0');
-    store.replaceSnapshot(id, early, 'live:test', null, false);
+    store.replaceSnapshot(id, headOf(early), early.flows, 'live:test', null, false);
     let [a] = store.list();
     assert.equal(a.status, 'running');
     assert.equal(a.flowCount, early.flows.length);
     assert.deepEqual(store.report(id), JSON.parse(JSON.stringify(early)));
 
-    store.replaceSnapshot(id, later, 'live:test', null, true);
+    store.replaceSnapshot(id, headOf(later), later.flows, 'live:test', null, true);
     [a] = store.list();
     assert.equal(a.status, 'complete');
     assert.ok(a.finishedAt !== null);
@@ -51,7 +49,7 @@ test('a snapshot replaces the last one whole; running until the final one', asyn
 
     // The same report saved fresh under another id has exactly as many rows everywhere.
     const fresh = store.begin(['fresh'], '0.1.0');
-    store.save(fresh, later, 'fresh', null);
+    saveReport(store, fresh, later, 'fresh', null);
     assert.deepEqual(rows(store, id), rows(store, fresh));
     assert.ok(Object.values(rows(store, id)).every((n) => n > 0), JSON.stringify(rows(store, id)));
   } finally {

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
-import type { AnalysisReport } from '../../core/contract/report.js';
+import { withFlows, type AnalysisReport, type FlowRecord } from '../../core/contract/report.js';
 import { Engine } from '../../native/engine/engine.js';
 import { AnalysisStore } from '../../native/store/analysis-store.js';
 import { StoreError, defaultDatabasePath, openDatabase } from '../../native/store/database.js';
@@ -24,10 +24,13 @@ test('setup: a generated site analysed into a database', async () => {
   const gen = await runCli(['generate', '--packets', '30000', '--scale', '0.01', '--vlan', '--format', 'pcapng', '--loss', '0.002', '-o', capture, '--inventory-out', inventory]);
   assert.equal(gen.code, 0, gen.stderr);
   const engine = new Engine({ database: dbFile });
-  const result = await engine.analyze({ captures: [capture], inventory: [inventory], store: true });
+  // The flows as they streamed into the store, collected beside it.
+  const flows: FlowRecord[] = [];
+  const result = await engine.analyze({ captures: [capture], inventory: [inventory], store: true }, [{ begin() {}, flow: (f) => void flows.push(f), end() {} }]);
   engine.close();
   assert.equal(result.analysisId, 1);
-  report = result.report;
+  assert.equal(result.head.flowCount, flows.length);
+  report = withFlows(result.head, flows);
 });
 
 test('schema: migrated, WAL, foreign keys, STRICT tables; a newer database is refused', () => {
@@ -156,6 +159,22 @@ test('the matrix, the timeline, findings and migrations agree with the report', 
   assert.equal(detail.inventory?.hosts.length, 4);
   assert.deepEqual(await engine.getFlow(1, 'f3'), JSON.parse(JSON.stringify(report.flows[2])));
   await assert.rejects(engine.getFlow(1, 'f99999'), /no flow f99999/);
+  engine.close();
+});
+
+test('a timeline of thousands of vmk pairs: at most 24 series, the largest, then one for the rest, bytes all kept', async () => {
+  const tiny = path.join(dir, 'tiny.pcap');
+  assert.equal((await runCli(['generate', '--scenario', 'tiny-flows', '--packets', '8000', '-o', tiny])).code, 0);
+  const db = path.join(dir, 'tiny.db');
+  const engine = new Engine({ database: db });
+  const { analysisId, head } = await engine.analyze({ captures: [tiny], store: true });
+  assert.equal(head.flowCount, 2000);
+  const pairs = await engine.timeline({ analysisId: analysisId!, points: 10, groupBy: 'vmkPair' });
+  assert.ok(pairs.series.length > 2 && pairs.series.length <= 24, String(pairs.series.length));
+  assert.equal(pairs.series.filter((s) => s.key === '(the rest)').length, 1);
+  const sum = (r: typeof pairs): number => Math.round(r.series.reduce((s, x) => s + x.bytesPerSecond.reduce((a, b) => a + b, 0) * r.bucketSeconds, 0));
+  assert.equal(sum(pairs), sum(await engine.timeline({ analysisId: analysisId!, points: 10 })));
+  assert.equal(sum(pairs), head.captures[0].bytes);
   engine.close();
 });
 

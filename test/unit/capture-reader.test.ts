@@ -40,7 +40,7 @@ async function readError(file: string): Promise<CaptureInputError> {
 }
 
 function sumFlowBytes(analysis: CaptureAnalysis): number {
-  return analysis.flows().reduce((s, f) => s + f.sideA.bytes + f.sideB.bytes, 0);
+  return [...analysis.flows()].reduce((s, f) => s + f.sideA.bytes + f.sideB.bytes, 0);
 }
 
 describe('every container the generator writes reads back whole', () => {

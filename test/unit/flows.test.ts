@@ -22,7 +22,7 @@ async function flowsOf(packets: BuiltPacket[], snaplen?: number): Promise<Flow[]
   fs.writeFileSync(file, buildPcap(packets, snaplen));
   const analysis = new CaptureAnalysis();
   await readCapture(file, () => analysis, { hash: false });
-  return analysis.flows();
+  return [...analysis.flows()];
 }
 
 const T0 = 1768471200;
@@ -124,8 +124,8 @@ test('frame bytes per second, both directions, with bounded buckets', async () =
   }
   const [flow] = await flowsOf(packets);
   const fromA = flow.firstFrom === 1;
-  const sent = flow.timeline.side(fromA ? 0 : 1);
-  const acks = flow.timeline.side(fromA ? 1 : 0);
+  const sent = flow.timeline.sides[fromA ? 0 : 1];
+  const acks = flow.timeline.sides[fromA ? 1 : 0];
   assert.equal(flow.timeline.width, 1);
   assert.deepEqual(sent, [1066, 1066, 1066]); // Ethernet 14 + IPv4 20 + TCP with timestamps 32 + 1000 payload
   assert.deepEqual(acks, [66, 66, 66]); // the 32-byte TCP header with timestamps: no padding needed
@@ -135,9 +135,9 @@ test('frame bytes per second, both directions, with bounded buckets', async () =
     { template: c2s, time: T0, seq: 1, flags: ACK, payload: 10 },
     { template: c2s, time: T0 + 2000, seq: 11, flags: ACK, payload: 10 },
   ]);
-  assert.ok(long[0].timeline.length <= 512);
+  assert.ok(long[0].timeline.sides[0].length <= 512);
   assert.equal(long[0].timeline.width, 4);
-  const total = long[0].timeline.side(long[0].firstFrom === 1 ? 0 : 1).reduce((a, b) => a + b, 0);
+  const total = long[0].timeline.sides[long[0].firstFrom === 1 ? 0 : 1].reduce((a, b) => a + b, 0);
   assert.equal(total, 2 * 76); // 66 header bytes + 10 payload, twice
 });
 

@@ -14,7 +14,7 @@ import { buildReport } from '../../core/report/build.js';
 import { buildHosts, siteInventory } from '../../core/synth/topology.js';
 import { DEFAULT_POLICY } from '../../core/verify/policy.js';
 import { MAX_EVIDENCE } from '../../core/verify/rules/rule.js';
-import { verify } from '../../core/verify/verify.js';
+import { isMigrationCandidate, verify, verifyStream } from '../../core/verify/verify.js';
 import { readCapture } from '../../native/sources/capture-reader.js';
 import { generate } from '../helpers/generate.js';
 import { tempDir } from '../helpers/temp.js';
@@ -129,4 +129,20 @@ test('a migration of thousands of streams keeps MAX_EVIDENCE observations and co
   // Distinct observations first (a shared subnet line is said once), every later one counted.
   assert.ok(counted > offered - 2 * MAX_EVIDENCE && counted < offered, `${counted} of ${offered}`);
   assert.equal(new Set(gateway.evidence.map((e) => e.text)).size, gateway.evidence.length, 'kept evidence is distinct');
+});
+
+test('past the migration-candidate bound, flows are still listed and a warning says how many were not judged', async () => {
+  const report = await analyzed();
+  const held = report.flows.filter(isMigrationCandidate).length;
+  assert.ok(held >= 4, `${held} candidates`);
+  const v = verifyStream(report.tool, report.captures, () => report.flows, inventory(), DEFAULT_POLICY, 2);
+  const flows = [...v.flows()];
+  assert.equal(flows.length, report.flows.length);
+  assert.equal(v.head.flowCount, report.flows.length);
+  const limit = v.head.findings.filter((f) => f.rule === 'capture-quality.migration-flow-limit');
+  assert.equal(limit.length, 1);
+  assert.equal(limit[0].status, 'warn');
+  assert.match(limit[0].title, new RegExp(`^${held - 2} flows on migration ports were not judged: the first 2 were`));
+  // Every flow still has its path read, judged or not.
+  assert.ok(flows.every((f) => f.path.evidence.length > 0 || f.path.routed === null));
 });

@@ -1,7 +1,42 @@
 import type { FlowRecord } from '../../contract/report.js';
-import { evidence, type Rule, type RuleContext, type Verdict } from './rule.js';
+import { byFlowId, evidence, EvidenceList, type FlowCheck, type FlowRule, type Rule, type RuleContext, type Verdict } from './rule.js';
 
 const MIGRATION_CLASSES = new Set(['vmotion', 'nfc', 'udt-data', 'udt-control']);
+
+/** What a per-flow check keeps of a flow it flags: its id, capture, first frame and its figures. */
+interface Hit {
+  id: string;
+  capture: number;
+  first: number;
+  a: number;
+  b: number;
+}
+
+/**
+ * A check over every flow that reports per capture: `pick` gives a flagged flow's two figures
+ * (or null), `make` turns one capture's flagged flows, in id order, into a verdict. Only the hits
+ * are kept, so a million clean flows cost nothing.
+ */
+function perCaptureCheck(pick: (f: FlowRecord) => [number, number] | null, make: (ctx: RuleContext, capture: number, hits: Hit[]) => Verdict): () => FlowCheck {
+  return () => {
+    const hits: Hit[] = [];
+    return {
+      observe(f) {
+        const v = pick(f);
+        if (v !== null) hits.push({ id: f.id, capture: f.capture, first: f.frames.first, a: v[0], b: v[1] });
+      },
+      verdicts(ctx) {
+        hits.sort((x, y) => byFlowId(x.id, y.id));
+        const out: Verdict[] = [];
+        ctx.captures.forEach((_, i) => {
+          const mine = hits.filter((h) => h.capture === i);
+          if (mine.length > 0) out.push(make(ctx, i, mine));
+        });
+        return out;
+      },
+    };
+  };
+}
 
 function perCapture(ctx: RuleContext, pick: (f: FlowRecord) => boolean, make: (capture: number, flows: FlowRecord[]) => Verdict): Verdict[] {
   const out: Verdict[] = [];
@@ -13,23 +48,29 @@ function perCapture(ctx: RuleContext, pick: (f: FlowRecord) => boolean, make: (c
 }
 
 /** capture-quality.sliced: a snaplen cut records short. */
-export const slicedRule: Rule = {
+export const slicedRule: FlowRule = {
   id: 'capture-quality.sliced',
   category: 'capture-quality',
-  check(ctx) {
-    return ctx.captures
-      .map((c, i) => ({ c, i }))
-      .filter(({ c }) => c.slicedFrames > 0)
-      .map(({ c, i }) => {
-        const cut = ctx.flows.filter((f) => f.record.capture === i && f.record.directions.clientToServer.headerCutPackets + f.record.directions.serverToClient.headerCutPackets > 0);
-        return {
-          status: cut.length > 0 ? ('warn' as const) : ('info' as const),
-          title: `${c.file}: ${c.slicedFrames} of ${c.packets} frames captured short (smallest ${c.smallestCapturedLength} bytes)`,
-          detail: `The capture kept fewer bytes than were on the wire (snaplen ${c.interfaces.map((x) => x.snaplen).join('/')}). Byte counts stay exact: they come from each record's original length.${cut.length > 0 ? ` In ${cut.length} flow(s) even transport headers were cut, so their sequence numbers or ports may be missing.` : ''}`,
-          flows: cut.map((f) => f.record.id),
-          evidence: [evidence('capture', `first short frame: ${ctx.frame(i, c.firstSlicedFrame!)}`, [c.firstSlicedFrame!], i)],
-        };
-      });
+  start() {
+    // Flows whose transport headers the snaplen cut, per capture, in id order.
+    const cut: string[][] = [];
+    return {
+      observe(f) {
+        if (f.directions.clientToServer.headerCutPackets + f.directions.serverToClient.headerCutPackets > 0) (cut[f.capture] ??= []).push(f.id);
+      },
+      verdicts(ctx) {
+        return ctx.captures
+          .map((c, i) => ({ c, i, flows: (cut[i] ?? []).sort(byFlowId) }))
+          .filter(({ c }) => c.slicedFrames > 0)
+          .map(({ c, i, flows }) => ({
+            status: flows.length > 0 ? ('warn' as const) : ('info' as const),
+            title: `${c.file}: ${c.slicedFrames} of ${c.packets} frames captured short (smallest ${c.smallestCapturedLength} bytes)`,
+            detail: `The capture kept fewer bytes than were on the wire (snaplen ${c.interfaces.map((x) => x.snaplen).join('/')}). Byte counts stay exact: they come from each record's original length.${flows.length > 0 ? ` In ${flows.length} flow(s) even transport headers were cut, so their sequence numbers or ports may be missing.` : ''}`,
+            flows,
+            evidence: [evidence('capture', `first short frame: ${ctx.frame(i, c.firstSlicedFrame!)}`, [c.firstSlicedFrame!], i)],
+          }));
+      },
+    };
   },
 };
 
@@ -76,45 +117,59 @@ function missing(d: FlowRecord['directions']['clientToServer']): number {
 }
 
 /** capture-quality.missing-bytes: sequence numbers cover bytes the capture does not hold. */
-export const missingBytesRule: Rule = {
+export const missingBytesRule: FlowRule = {
   id: 'capture-quality.missing-bytes',
   category: 'capture-quality',
-  check(ctx) {
-    return perCapture(
-      ctx,
-      (f) => f.protocol === 'tcp' && missing(f.directions.clientToServer) + missing(f.directions.serverToClient) > 0,
-      (i, flows) => {
-        const total = flows.reduce((s, f) => s + missing(f.directions.clientToServer) + missing(f.directions.serverToClient), 0);
-        return {
-          status: 'warn',
-          title: `${ctx.captures[i].file}: TCP sequence numbers show ${total} payload bytes the capture missed, in ${flows.length} flow(s)`,
-          detail: 'The sequence space each direction covered is larger than the payload captured (retransmissions accounted for): segments passed the capture point without being recorded (drops, a mirror or capture filter, a capture started late). Frame-byte counts of these flows are lower than what crossed the wire.',
-          flows: flows.map((f) => f.id),
-          evidence: flows.map((f) =>
-            evidence('sequence', `${f.id}: ${missing(f.directions.clientToServer)} bytes missing client → server, ${missing(f.directions.serverToClient)} server → client (${ctx.frame(i, f.frames.first)})`, [f.frames.first], i),
-          ),
-        };
-      },
-    );
-  },
+  start: perCaptureCheck(
+    (f) => {
+      if (f.protocol !== 'tcp') return null;
+      const c2s = missing(f.directions.clientToServer);
+      const s2c = missing(f.directions.serverToClient);
+      return c2s + s2c > 0 ? [c2s, s2c] : null;
+    },
+    (ctx, i, hits) => ({
+      status: 'warn',
+      title: `${ctx.captures[i].file}: TCP sequence numbers show ${hits.reduce((s, h) => s + h.a + h.b, 0)} payload bytes the capture missed, in ${hits.length} flow(s)`,
+      detail: 'The sequence space each direction covered is larger than the payload captured (retransmissions accounted for): segments passed the capture point without being recorded (drops, a mirror or capture filter, a capture started late). Frame-byte counts of these flows are lower than what crossed the wire.',
+      flows: hits.map((h) => h.id),
+      evidence: EvidenceList.offering(hits, (h) => evidence('sequence', `${h.id}: ${h.a} bytes missing client → server, ${h.b} server → client (${ctx.frame(i, h.first)})`, [h.first], i), 'sequence'),
+    }),
+  ),
 };
 
 /** capture-quality.duplicates: the same frame captured twice. */
-export const duplicatesRule: Rule = {
+export const duplicatesRule: FlowRule = {
   id: 'capture-quality.duplicates',
   category: 'capture-quality',
+  start: perCaptureCheck(
+    (f) => {
+      const dup = f.directions.clientToServer.duplicatePackets + f.directions.serverToClient.duplicatePackets;
+      return dup > 0 ? [dup, 0] : null;
+    },
+    (ctx, i, hits) => ({
+      status: 'warn',
+      title: `${ctx.captures[i].file}: ${hits.reduce((s, h) => s + h.a, 0)} frame(s) captured twice, in ${hits.length} flow(s)`,
+      detail: 'Frames with the same IP identification, sequence number and length followed each other in one direction: the same packet recorded at two points (a vmk and its uplink, both uplinks of a team, overlapping mirror sessions). Packet and byte counts of these flows are inflated by the copies.',
+      flows: hits.map((h) => h.id),
+      evidence: EvidenceList.offering(hits, (h) => evidence('duplicates', `${h.id}: ${h.a} duplicate frame(s) (${ctx.frame(i, h.first)})`, [h.first], i), 'duplicates'),
+    }),
+  ),
+};
+
+/** capture-quality.migration-flow-limit: more migration-port flows than vmkscope judges at once. */
+export const migrationFlowLimitRule: Rule = {
+  id: 'capture-quality.migration-flow-limit',
+  category: 'capture-quality',
   check(ctx) {
-    const dup = (f: FlowRecord): number => f.directions.clientToServer.duplicatePackets + f.directions.serverToClient.duplicatePackets;
-    return perCapture(
-      ctx,
-      (f) => dup(f) > 0,
-      (i, flows) => ({
+    if (ctx.unjudged === 0) return [];
+    return [
+      {
         status: 'warn',
-        title: `${ctx.captures[i].file}: ${flows.reduce((s, f) => s + dup(f), 0)} frame(s) captured twice, in ${flows.length} flow(s)`,
-        detail: 'Frames with the same IP identification, sequence number and length followed each other in one direction: the same packet recorded at two points (a vmk and its uplink, both uplinks of a team, overlapping mirror sessions). Packet and byte counts of these flows are inflated by the copies.',
-        flows: flows.map((f) => f.id),
-        evidence: flows.map((f) => evidence('duplicates', `${f.id}: ${dup(f)} duplicate frame(s) (${ctx.frame(i, f.frames.first)})`, [f.frames.first], i)),
-      }),
-    );
+        title: `${ctx.unjudged} flows on migration ports were not judged: the first ${ctx.flows.length} were`,
+        detail: `More flows on TCP 8000, TCP 902 and UDP 902 carried data than vmkscope holds at once (${ctx.flows.length}). Those beyond are counted and listed with their port classes, but not grouped into migrations, attributed to migration verdicts, or checked against the migration rules. No site moves that many streams in one capture: look for a scan or a flood on these ports, or split the capture by time (editcap -A/-B).`,
+        flows: [],
+        evidence: [],
+      },
+    ];
   },
 };

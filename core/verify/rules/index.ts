@@ -1,11 +1,11 @@
 /** Every rule, in the order findings are reported. Adding a rule is one entry (and a section in docs/rules.md). */
-import { dropsRule, duplicatesRule, missingBytesRule, oneDirectionRule, slicedRule } from './capture-quality-rules.js';
+import { dropsRule, duplicatesRule, migrationFlowLimitRule, missingBytesRule, oneDirectionRule, slicedRule } from './capture-quality-rules.js';
 import { duplicateIpRule, inferredInventoryRule, multipleProvisioningRule, noProvisioningRule, serviceNetstackRule, vmotionPeerRule } from './configuration-rules.js';
 import { gatewayRule } from './gateway-rule.js';
 import { asymmetricRule, coldPathRule, hotPathRule, udtRule, unknownEndpointRule } from './migration-rules.js';
-import type { Rule } from './rule.js';
+import type { FlowRule, Rule } from './rule.js';
 
-export const RULES: readonly Rule[] = [
+export const RULES: readonly (Rule | FlowRule)[] = [
   inferredInventoryRule,
   hotPathRule,
   coldPathRule,
@@ -23,4 +23,5 @@ export const RULES: readonly Rule[] = [
   oneDirectionRule,
   missingBytesRule,
   duplicatesRule,
+  migrationFlowLimitRule,
 ];

@@ -1,4 +1,4 @@
-import type { CaptureRecord, EvidenceRecord, FindingCategory, FindingRecord, FindingStatus } from '../../contract/report.js';
+import { flowNumber, type CaptureRecord, type EvidenceRecord, type FindingCategory, type FindingRecord, type FindingStatus, type FlowRecord } from '../../contract/report.js';
 import type { AttributedFlow } from '../attribute.js';
 import type { InventoryIndex } from '../inventory-index.js';
 import type { Migration } from '../migrations.js';
@@ -10,11 +10,17 @@ export interface RuleContext {
   index: InventoryIndex;
   /** The inventory was inferred from the capture: verdicts that need a real one say so. */
   inferred: boolean;
+  /**
+   * The flows that can take part in a migration (TCP 8000 and 902, UDP 902: see
+   * isMigrationCandidate), attributed and classified. Rules over every flow are FlowRules.
+   */
   flows: AttributedFlow[];
   migrations: Migration[];
   paths: Map<AttributedFlow, PathVerdict>;
   captures: CaptureRecord[];
   policy: Policy;
+  /** Migration-port flows past MAX_MIGRATION_CANDIDATES: counted and listed, not judged. */
+  unjudged: number;
   /** "frame 17", or "capture 2 frame 17" when the analysis has several captures. */
   frame(capture: number, n: number): string;
 }
@@ -35,6 +41,28 @@ export interface Rule {
   check(ctx: RuleContext): Verdict[];
 }
 
+/**
+ * A rule over every flow, not only the migration candidates in RuleContext.flows: it sees each
+ * flow once as the flows stream past (candidates after their classes are refined), keeps what
+ * it flags, and decides at the end.
+ */
+export interface FlowRule {
+  id: string;
+  category: FindingCategory;
+  /** A fresh check for one verification. */
+  start(): FlowCheck;
+}
+
+export interface FlowCheck {
+  observe(f: FlowRecord): void;
+  verdicts(ctx: RuleContext): Verdict[];
+}
+
+/** Orders flow ids as numbers (f9 before f10). */
+export function byFlowId(a: string, b: string): number {
+  return flowNumber(a)! - flowNumber(b)!;
+}
+
 export function evidence(kind: string, text: string, frames: number[], capture: number | null): EvidenceRecord {
   return { kind, text, frames, capture };
 }
@@ -53,6 +81,16 @@ export class EvidenceList {
   private readonly more = new Map<string, number>();
   private moreCount = 0;
 
+  /** Evidence made from `items` only while there is room; the rest counted as `kind`. */
+  static offering<T>(items: readonly T[], make: (item: T) => EvidenceRecord, kind: string): EvidenceList {
+    const list = new EvidenceList();
+    for (const item of items) {
+      if (list.items.length < MAX_EVIDENCE) list.add(make(item));
+      else list.count(kind);
+    }
+    return list;
+  }
+
   static of(evidence: EvidenceRecord[] | EvidenceList): EvidenceList {
     if (evidence instanceof EvidenceList) return evidence;
     const list = new EvidenceList();
@@ -68,7 +106,11 @@ export class EvidenceList {
       this.items.push({ kind: e.kind, text: e.text, frames: e.frames, capture: e.capture });
       return;
     }
-    this.more.set(e.kind, (this.more.get(e.kind) ?? 0) + 1);
+    this.count(e.kind);
+  }
+
+  private count(kind: string): void {
+    this.more.set(kind, (this.more.get(kind) ?? 0) + 1);
     this.moreCount++;
   }
 

@@ -103,10 +103,11 @@ export function TimelineView({ detail }: { detail: AnalysisDetail }) {
 
   const span = result !== null && result.series.length > 0 ? Math.max(...result.series.map((s) => s.t[s.t.length - 1] ?? 0)) + result.bucketSeconds - Math.min(...result.series.map((s) => s.t[0] ?? 0)) : 0;
   const zoomAround = (factor: number) => {
-    const times = result?.series.flatMap((s) => s.t) ?? [];
-    if (times.length === 0) return;
-    const lo = range?.from ?? Math.min(...times);
-    const hi = range?.to ?? Math.max(...times) + (result?.bucketSeconds ?? 0);
+    // Each series is in time order; reductions, not Math.min(...spread): a long capture has more buckets than call arguments fit.
+    const series = result?.series.filter((s) => s.t.length > 0) ?? [];
+    if (series.length === 0) return;
+    const lo = range?.from ?? series.reduce((m, s) => Math.min(m, s.t[0]), Infinity);
+    const hi = range?.to ?? series.reduce((m, s) => Math.max(m, s.t[s.t.length - 1]), -Infinity) + (result?.bucketSeconds ?? 0);
     const mid = (lo + hi) / 2;
     const half = ((hi - lo) * factor) / 2;
     setZoom((z) => [...z, { from: mid - half, to: mid + half }]);
