@@ -48,7 +48,7 @@ export function decodeIPv4(p: DecodedPacket, buf: Uint8Array, off: number): void
   } else {
     // Total length 0 is what segmentation offload leaves in frames captured before the NIC
     // (pktcap-uw at vmk points): the frame itself is the datagram.
-    p.ipPayloadLen = p.frameOff + p.origLen - off - ihl;
+    p.ipPayloadLen = Math.max(0, p.frameOff + p.origLen - off - ihl);
   }
   if (p.fragOffset > 0 || off + ihl > p.end) return;
   IPPROTO_DECODERS[proto](p, buf, off + ihl);
@@ -80,7 +80,7 @@ export function decodeIPv6(p: DecodedPacket, buf: Uint8Array, off: number): void
   } else {
     // Payload length 0: a Jumbo Payload option (RFC 2675, Linux BIG TCP) or offload; the
     // frame's own length is the datagram's.
-    p.ipPayloadLen = p.frameOff + p.origLen - off - 40;
+    p.ipPayloadLen = Math.max(0, p.frameOff + p.origLen - off - 40);
   }
   IPPROTO_DECODERS[next](p, buf, off + 40);
 }

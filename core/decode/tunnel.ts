@@ -62,7 +62,9 @@ function enterMirror(p: DecodedPacket, buf: Uint8Array, kind: number, session: n
     p.innerLenFromIp = true;
     p.innerL2Off = innerOff;
   } else {
-    p.wireLen = p.origLen - (innerOff - p.frameOff);
+    // A record whose original length is under its captured length (a bogus header) would give
+    // the inner frame a negative length: a frame is never shorter than what was captured of it.
+    p.wireLen = Math.max(p.origLen - (innerOff - p.frameOff), p.end - innerOff);
   }
   p.ipVersion = 0;
   p.ipOff = -1;

@@ -103,7 +103,7 @@ export function checkReport(report: AnalysisReport): void {
     if (accounted !== c.packets) fail(`capture ${i}: ${c.packets} frames, but flows (${inFlows}) + non-flow + undecoded + custom blocks = ${accounted}`);
     if ((c.start === null) !== (c.end === null)) fail(`capture ${i}: start ${c.start} but end ${c.end}`);
   });
-  for (const f of report.flows) if (f.packets < 1 || f.bytes < 0) fail(`flow ${f.id}: ${f.packets} packets, ${f.bytes} bytes`);
+  for (const f of report.flows) if (f.packets < 1 || f.bytes < 0 || f.payloadBytes < 0) fail(`flow ${f.id}: ${f.packets} packets, ${f.bytes} bytes, ${f.payloadBytes} payload bytes`);
   const flows = report.flows;
   const head = headOf(report);
   const digest = new FlowDigest(head);
