@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { before, test } from 'node:test';
+import { before, test, type TestContext } from 'node:test';
 import type { AnalysisReport } from '../../core/contract/report.js';
 import { Prng } from '../../core/synth/prng.js';
 import { analyzeToReport } from '../helpers/report.js';
@@ -68,13 +68,20 @@ function killed(db: string, ms: number, when: () => boolean = () => false): Prom
   });
 }
 
-test('kill -9 at random moments of ingest: earlier analyses intact, integrity_check ok, a rerun completes', { timeout: 120_000 }, async (t) => {
+/**
+ * The kill moments' generator (its seed printed; VMKSCOPE_CHAOS_SEED repeats a run) and a
+ * database holding one complete analysis, which no kill may change.
+ */
+async function chaos(t: TestContext, name: string): Promise<{ rng: Prng; db: string; kept: AnalysisReport }> {
   const seed = Number(process.env.VMKSCOPE_CHAOS_SEED ?? Date.now() % 100_000);
   t.diagnostic(`chaos seed ${seed} (VMKSCOPE_CHAOS_SEED=${seed} repeats these kill moments)`);
-  const rng = new Prng(seed);
-  const db = path.join(dir, 'chaos.db');
+  const db = path.join(dir, name);
   assert.equal((await runCli(['analyze', small, '--db', db, '--no-progress'])).code, 0);
-  const kept: AnalysisReport = withStore(db, (s) => s.report(1));
+  return { rng: new Prng(seed), db, kept: withStore(db, (s) => s.report(1)) };
+}
+
+test('kill -9 at random moments of ingest: earlier analyses intact, integrity_check ok, a rerun completes', { timeout: 120_000 }, async (t) => {
+  const { rng, db, kept } = await chaos(t, 'chaos.db');
   const started = Date.now();
   assert.equal((await runCli(['analyze', many, '--db', path.join(dir, 'probe.db'), '--no-progress'])).code, 0);
   const duration = Date.now() - started;
@@ -112,12 +119,7 @@ async function killedCapture(db: string, file: string, ms: number, when: () => b
 }
 
 test('kill -9 at random moments of a live capture: earlier analyses intact, integrity_check ok, the last rolling update readable', { timeout: 120_000 }, async (t) => {
-  const seed = Number(process.env.VMKSCOPE_CHAOS_SEED ?? Date.now() % 100_000);
-  t.diagnostic(`chaos seed ${seed} (VMKSCOPE_CHAOS_SEED=${seed} repeats these kill moments)`);
-  const rng = new Prng(seed);
-  const db = path.join(dir, 'live-chaos.db');
-  assert.equal((await runCli(['analyze', small, '--db', db, '--no-progress'])).code, 0);
-  const kept: AnalysisReport = withStore(db, (s) => s.report(1));
+  const { rng, db, kept } = await chaos(t, 'live-chaos.db');
   const flowsOf = (id: number): number => withStore(db, (s) => s.list()).find((a) => a.id === id)?.flowCount ?? 0;
   // Three kills at random moments, then one just after a rolling update was committed.
   const moments = [...[0, 1, 2].map(() => 150 + Math.round(rng.next() * 1800)), 10_000];
