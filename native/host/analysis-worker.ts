@@ -8,6 +8,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { ENGINE_EVENTS, type AnalyzeRequest } from '../../core/contract/engine-api.js';
 import { toWireError } from '../../core/contract/app-api.js';
 import { Engine } from '../engine/engine.js';
+import { closeThreadFiles } from '../sources/byte-source.js';
 
 export interface AnalysisJob {
   database: string;
@@ -17,13 +18,26 @@ export interface AnalysisJob {
 export type AnalysisWorkerMessage =
   | { kind: 'event'; event: (typeof ENGINE_EVENTS)[number]; payload: unknown }
   | { kind: 'done'; analysisId: number }
-  | { kind: 'error'; error: { name: string; message: string } };
+  | { kind: 'error'; error: { name: string; message: string } }
+  | { kind: 'closed' };
+
+/** From the host: the analysis is cancelled; close the captures before the thread is terminated. */
+export interface AnalysisWorkerCancel {
+  kind: 'cancel';
+}
 
 const port = parentPort!;
 const job = workerData as AnalysisJob;
 const engine = new Engine({ database: job.database });
 const post = (message: AnalysisWorkerMessage): void => port.postMessage(message);
 for (const event of ENGINE_EVENTS) engine.on(event, (payload) => post({ kind: 'event', event, payload }));
+port.on('message', (message: AnalysisWorkerCancel) => {
+  if (message.kind !== 'cancel') return;
+  closeThreadFiles();
+  post({ kind: 'closed' });
+});
+// Listening for a cancel does not keep the thread alive once the analysis is done.
+port.unref();
 
 try {
   const { analysisId } = await engine.analyze({ ...job.request, store: true });

@@ -3,7 +3,7 @@ import { ENGINE_EVENTS, type AnalysisDetail, type AnalysisSummary, type AnalyzeR
 import { RemoteError, type AppApi } from '../../core/contract/app-api.js';
 import type { FlowRecord } from '../../core/contract/report.js';
 import { Engine } from '../engine/engine.js';
-import type { AnalysisJob, AnalysisWorkerMessage } from './analysis-worker.js';
+import type { AnalysisJob, AnalysisWorkerCancel, AnalysisWorkerMessage } from './analysis-worker.js';
 
 type Listener<E extends EngineEvent> = (payload: EngineEvents[E]) => void;
 
@@ -62,7 +62,8 @@ export class AppEngine implements AppApi {
         } else if (message.kind === 'done') {
           settle();
           resolve({ analysisId: message.analysisId });
-        } else {
+        } else if (message.kind === 'error' && !run.cancelling) {
+          // (While cancelling, the error is the closed capture's: the caller hears of the cancel.)
           settle();
           reject(new RemoteError(message.error));
         }
@@ -84,7 +85,19 @@ export class AppEngine implements AppApi {
     const run = [...this.running].find((r) => r.analysisId === analysisId);
     if (run === undefined) return false;
     // Terminating rolls back the worker's open transaction; what it committed goes with the analysis.
+    // First the thread closes its capture files (descriptors outlive threads); a thread too busy to
+    // answer within a second is terminated all the same.
     run.cancelling = true;
+    const closed = new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, 1000);
+      run.worker.on('message', (m: AnalysisWorkerMessage) => {
+        if (m.kind !== 'closed') return;
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+    run.worker.postMessage({ kind: 'cancel' } satisfies AnalysisWorkerCancel);
+    await closed;
     await run.worker.terminate();
     await this.engine.deleteAnalysis(analysisId);
     // The caller of analyze hears of it only once nothing of the analysis is left.

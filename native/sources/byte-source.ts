@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import net from 'node:net';
 import type { Readable } from 'node:stream';
 import { CaptureInputError } from '../../core/contract/errors.js';
 
@@ -22,6 +23,16 @@ export function describeSystemError(err: unknown): string {
 }
 
 /**
+ * Files this thread has open. A descriptor outlives the worker thread that opened it, so the
+ * thread of a cancelled analysis closes its files (closeThreadFiles) before it is terminated.
+ */
+const threadFiles = new Set<FileSource>();
+
+export function closeThreadFiles(): void {
+  for (const f of [...threadFiles]) f.close();
+}
+
+/**
  * A regular file read with pread(2) at explicit offsets in the thread pool: a read still queued
  * when a pass fails cannot move the offset of another file that reuses the descriptor number.
  */
@@ -31,7 +42,9 @@ export class FileSource implements ByteSource {
   constructor(
     private readonly fd: number,
     readonly size: number,
-  ) {}
+  ) {
+    threadFiles.add(this);
+  }
 
   read(buf: Uint8Array, off: number, len: number): Promise<number> {
     return new Promise((resolve, reject) => {
@@ -46,7 +59,7 @@ export class FileSource implements ByteSource {
   }
 
   close(): void {
-    fs.closeSync(this.fd);
+    if (threadFiles.delete(this)) fs.closeSync(this.fd);
   }
 }
 
@@ -125,6 +138,9 @@ export function openSource(path: string): ByteSource {
     throw new CaptureInputError(path, -1, 'is a directory, not a capture file');
   }
   if (stat.isFile()) return new FileSource(fd, stat.size);
-  // A named pipe or device: read it as a stream.
+  // A named pipe through libuv's pipe handle (non-blocking, woken by epoll): a read waiting for a
+  // writer holds no thread-pool thread, and closing it, or the thread that opened it, ends it.
+  if (stat.isFIFO()) return new StreamSource(new net.Socket({ fd, readable: true, writable: false }));
+  // A device: read it as a stream.
   return new StreamSource(fs.createReadStream('', { fd, highWaterMark: 1024 * 1024 }));
 }

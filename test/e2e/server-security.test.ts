@@ -167,7 +167,17 @@ test('a running analysis is cancelled: its call ends as cancelled and nothing of
   assert.equal(answer.status, 400);
   assert.equal(JSON.parse(answer.body).error.name, 'AnalysisCancelledError');
   writer.destroy();
+  if (!writer.closed) await once(writer, 'close');
   events.close();
+  // The analysis thread's descriptors outlive it unless it closes them: none may still hold the capture.
+  const held = fs.readdirSync('/proc/self/fd').filter((fd) => {
+    try {
+      return fs.readlinkSync(`/proc/self/fd/${fd}`) === fifo;
+    } catch {
+      return false;
+    }
+  });
+  assert.deepEqual(held, [], 'no descriptor of the cancelled analysis is left open on its capture');
   const list = JSON.parse((await call('listAnalyses', [])).body) as { value: { id: number }[] };
   assert.ok(!list.value.some((a) => a.id === analysisId), 'the cancelled analysis is gone from the list');
   assert.deepEqual(JSON.parse((await call('cancelAnalysis', [analysisId])).body), { value: false });
