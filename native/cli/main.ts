@@ -1,13 +1,6 @@
 #!/usr/bin/env node
 import { CaptureInputError, CaptureSourceError, InventoryInputError, UsageError } from '../../core/contract/errors.js';
 import { StoreError } from '../store/database.js';
-import { runAnalyze } from './analyze-command.js';
-import { runCapture } from './capture-command.js';
-import { runCarve } from './carve-command.js';
-import { runDb } from './db-command.js';
-import { runGenerate } from './generate-command.js';
-import { runInventory } from './inventory-command.js';
-import { runServe } from '../server/serve-command.js';
 import { OutputError } from './output-error.js';
 
 const USAGE = `usage:
@@ -34,15 +27,18 @@ Without --db, analyze keeps nothing; capture, db and carve use the per-user data
 capture runs a --command's arguments as given (no shell); over --ssh it runs pktcap-uw on the host.
 Exit status: 0 no failing finding, 1 a finding failed, 2 usage error or unreadable input.`;
 
-/** Subcommands: each returns the process exit status. */
-const COMMANDS: Record<string, (args: string[]) => Promise<number>> = {
-  analyze: runAnalyze,
-  capture: runCapture,
-  carve: runCarve,
-  db: runDb,
-  generate: runGenerate,
-  inventory: runInventory,
-  serve: runServe,
+/**
+ * Subcommands, each loaded when asked for (each returns the process exit status): start-up is
+ * part of every analysis's time, and `analyze` needs neither the server nor live capture.
+ */
+const COMMANDS: Record<string, () => Promise<(args: string[]) => Promise<number>>> = {
+  analyze: async () => (await import('./analyze-command.js')).runAnalyze,
+  capture: async () => (await import('./capture-command.js')).runCapture,
+  carve: async () => (await import('./carve-command.js')).runCarve,
+  db: async () => (await import('./db-command.js')).runDb,
+  generate: async () => (await import('./generate-command.js')).runGenerate,
+  inventory: async () => (await import('./inventory-command.js')).runInventory,
+  serve: async () => (await import('../server/serve-command.js')).runServe,
 };
 
 async function main(argv: string[]): Promise<number> {
@@ -56,9 +52,9 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(`vmkscope ${toolInfo().version}\n`);
     return 0;
   }
-  const run = COMMANDS[command];
-  if (run === undefined) throw new UsageError(`unknown command "${command}"`);
-  return run(args);
+  const load = Object.hasOwn(COMMANDS, command) ? COMMANDS[command] : undefined;
+  if (load === undefined) throw new UsageError(`unknown command "${command}"`);
+  return (await load())(args);
 }
 
 // A reader that stops early (`| head`) closes the pipe: stop quietly, as Unix tools do.

@@ -1,7 +1,8 @@
 /** Number and table formatting for terminal output. */
 
 export function thousands(n: number): string {
-  return Math.round(n).toLocaleString('en-US');
+  // Not toLocaleString: its first call loads ICU's number formats, 15-20 ms of every run's start.
+  return String(Math.round(n)).replace(/\B(?=(\d{3})+$)/g, ',');
 }
 
 /** Decimal (SI) units, as network tools count bytes. */
