@@ -94,7 +94,7 @@ export async function runCapture(args: string[]): Promise<number> {
   const startedAt = new Date();
   let run;
   try {
-    run = engine.capture(request);
+    run = await engine.capture(request);
   } catch (err) {
     engine.close();
     throw err;

@@ -22,14 +22,11 @@ import type {
   TimelineResult,
 } from '../../core/contract/engine-api.js';
 import type { FlowRecord, ReportHead } from '../../core/contract/report.js';
-import { loadInventory } from '../../core/inventory/load.js';
-import { inventoryToYaml } from '../../core/inventory/yaml-writer.js';
 import { csvTables, flowCsvHeader, flowCsvRow } from '../../core/report/csv.js';
 import { htmlReport } from '../../core/report/html.js';
 import { reportJsonPieces } from '../../core/report/json.js';
 import { writeReport, type ReportSink } from '../../core/report/sink.js';
 import type { Policy } from '../../core/verify/policy.js';
-import { ensureSample } from '../sample.js';
 import { AnalysisStore } from '../store/analysis-store.js';
 import { carveFlows } from '../store/carve.js';
 import { defaultDatabasePath } from '../store/database.js';
@@ -193,11 +190,14 @@ export class Engine implements EngineApi {
   }
 
   async importInventory(inputs: { name: string; text: string }[]): Promise<InventoryImportResult> {
+    // Loaded here, not at start-up (see loadJudgement).
+    const [{ loadInventory }, { inventoryToYaml }] = await Promise.all([import('../../core/inventory/load.js'), import('../../core/inventory/yaml-writer.js')]);
     const result = loadInventory(inputs);
     return { ...result, yaml: result.problems.length === 0 ? inventoryToYaml(result.inventory) : '' };
   }
 
   async openSample(): Promise<number> {
+    const { ensureSample } = await import('../sample.js');
     const sample = await ensureSample();
     const { analysisId } = await this.analyze({ captures: [sample.capture], inventory: [sample.inventory], store: true });
     return analysisId!;
@@ -211,8 +211,8 @@ export class Engine implements EngineApi {
    * Start a live capture and hand back the running capture itself (its `done`, its `stop`): what
    * the CLI needs. startCapture is the same for transports, which get the analysis id.
    */
-  capture(request: CaptureRequest): LiveCapture {
-    const run = LiveCapture.start(request, () => this.store(), {
+  async capture(request: CaptureRequest): Promise<LiveCapture> {
+    const run = await LiveCapture.start(request, () => this.store(), {
       progress: (p) => this.emit('progress', p),
       changed: (analysisId, status) => this.emit('analysisChanged', { analysisId, status }),
       warning: (w) => this.emit('warning', w),
@@ -224,7 +224,7 @@ export class Engine implements EngineApi {
   }
 
   async startCapture(request: CaptureRequest): Promise<CaptureStarted> {
-    const run = this.capture(request);
+    const run = await this.capture(request);
     // A failure after the start is stored with the analysis (status failed, or complete with a
     // capture warning saying why it ended); a transport hears of it as a warning as well.
     run.done.then(

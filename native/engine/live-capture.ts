@@ -203,14 +203,14 @@ export class LiveCapture {
    * Check the request, read the inventory and policy (a mistake there stops before anything
    * runs), open the source, then the store, and create the stored analysis.
    */
-  static start(request: CaptureRequest, openStore: () => AnalysisStore, hooks: LiveCaptureHooks): LiveCapture {
+  static async start(request: CaptureRequest, openStore: () => AnalysisStore, hooks: LiveCaptureHooks): Promise<LiveCapture> {
     positive(request.snaplen, '--snaplen', true);
     if (request.snaplen !== undefined && request.snaplen > DEFAULT_SNAPLEN) throw new UsageError(`--snaplen must be at most ${DEFAULT_SNAPLEN}`);
     positive(request.packets, '--packets', true);
     positive(request.durationSeconds, '--duration', false);
     positive(request.updateSeconds, '--update-every', false);
     const source = describeSource(request);
-    const { inventory, policy } = loadJudgement({ ...request, onWarning: (w) => hooks.warning(`${w.file}${w.line === null ? '' : `:${w.line}`}: ${w.message}`) });
+    const { inventory, policy } = await loadJudgement({ ...request, onWarning: (w) => hooks.warning(`${w.file}${w.line === null ? '' : `:${w.line}`}: ${w.message}`) });
     return new LiveCapture(request, openStore, hooks, inventory, policy, source, request.save ?? null);
   }
 
