@@ -11,17 +11,12 @@ import vm from 'node:vm';
 import { APP_EVENTS, APP_OPERATIONS } from '../../core/contract/app-api.js';
 import { ipcChannel, SHELL_OPERATIONS, type ShellApi } from '../../core/contract/bridge.js';
 import { createRouter, type InvokeEvent } from '../../electron/router.js';
-import { appFileFor, CONTENT_SECURITY_POLICY, isNavigationAllowed, isPermissionGranted, isTrustedSender, WEB_PREFERENCES } from '../../electron/security.js';
+import { appFileFor, CONTENT_SECURITY_POLICY, isNavigationAllowed, isPermissionGranted, isTrustedSender } from '../../electron/security.js';
 import { electronExecutableIn, findElectron } from '../../native/electron-runtime.js';
 import { repoPath } from '../helpers/paths.js';
 
-test('windows run sandboxed, isolated, without Node, under a CSP that allows no foreign code', () => {
-  assert.equal(WEB_PREFERENCES.contextIsolation, true);
-  assert.equal(WEB_PREFERENCES.sandbox, true);
-  assert.equal(WEB_PREFERENCES.nodeIntegration, false);
-  assert.equal(WEB_PREFERENCES.nodeIntegrationInSubFrames, false);
-  assert.equal(WEB_PREFERENCES.webSecurity, true);
-  assert.equal(WEB_PREFERENCES.webviewTag, false);
+// Every window's webPreferences, as main.ts opens them: test/security/electron-main.test.ts.
+test('windows run under a CSP that allows no foreign code', () => {
   const directives = new Map(CONTENT_SECURITY_POLICY.split('; ').map((d) => [d.split(' ')[0], d.split(' ').slice(1)]));
   assert.deepEqual(directives.get('default-src'), ["'none'"]);
   assert.deepEqual(directives.get('script-src'), ["'self'"]);
