@@ -12,32 +12,13 @@ import { before, test, type TestContext } from 'node:test';
 import type { AnalysisReport } from '../../core/contract/report.js';
 import { Prng } from '../../core/synth/prng.js';
 import { analyzeToReport } from '../helpers/report.js';
-import { AnalysisStore } from '../../native/store/analysis-store.js';
-import { openDatabase } from '../../native/store/database.js';
 import { runCli } from '../helpers/cli.js';
 import { CLI } from '../helpers/paths.js';
+import { integrityCheck, withStore } from '../helpers/store.js';
 import { tempDir } from '../helpers/temp.js';
 
 const dir = tempDir('vmkscope-load-');
 
-/** Read-only, so the checks themselves work on a full disk. */
-function integrity(db: string): string {
-  const handle = openDatabase(db, { readonly: true });
-  try {
-    return handle.pragma('integrity_check', { simple: true }) as string;
-  } finally {
-    handle.close();
-  }
-}
-
-function withStore<T>(db: string, use: (s: AnalysisStore) => T): T {
-  const store = new AnalysisStore(openDatabase(db, { readonly: true }));
-  try {
-    return use(store);
-  } finally {
-    store.close();
-  }
-}
 
 async function generate(file: string, ...args: string[]): Promise<void> {
   const r = await runCli(['generate', ...args, '-o', file]);
@@ -88,7 +69,7 @@ test('kill -9 at random moments of ingest: earlier analyses intact, integrity_ch
   for (let i = 0; i < 3; i++) {
     const at = Math.round(rng.next() * duration);
     const signal = await killed(db, at);
-    assert.equal(integrity(db), 'ok', `after a kill at ${at} ms (${signal})`);
+    assert.equal(integrityCheck(db), 'ok', `after a kill at ${at} ms (${signal})`);
     assert.deepEqual(withStore(db, (s) => s.report(1)), kept, `analysis 1 after a kill at ${at} ms`);
     const statuses = withStore(db, (s) => s.list()).map((a) => a.status);
     for (const s of statuses) assert.ok(s === 'complete' || s === 'interrupted', `${statuses}`);
@@ -96,7 +77,7 @@ test('kill -9 at random moments of ingest: earlier analyses intact, integrity_ch
   const rerun = await runCli(['analyze', many, '--db', db, '--no-progress']);
   assert.equal(rerun.code, 0, rerun.stderr);
   assert.deepEqual(withStore(db, (s) => s.list()).map((a) => a.status), ['complete', 'complete']);
-  assert.equal(integrity(db), 'ok');
+  assert.equal(integrityCheck(db), 'ok');
 });
 
 /**
@@ -131,7 +112,7 @@ test('kill -9 at random moments of a live capture: earlier analyses intact, inte
     const next = Math.max(...before) + 1;
     const afterUpdate = at === 10_000 ? () => fs.existsSync(db) && flowsOf(next) > 0 : undefined;
     assert.equal(await killedCapture(db, small, at, afterUpdate), 'SIGKILL');
-    assert.equal(integrity(db), 'ok', `after a kill at ${at} ms`);
+    assert.equal(integrityCheck(db), 'ok', `after a kill at ${at} ms`);
     assert.deepEqual(withStore(db, (s) => s.report(1)), kept, `analysis 1 after a kill at ${at} ms`);
     // Killed before it began (a slow start), the capture left nothing; else it shows as interrupted.
     const added = ids().filter((id) => !before.has(id));
@@ -177,7 +158,7 @@ test('two analyses written at once into one database both complete, whole and di
   // Both at once, and the same capture twice at once: the store must neither lose nor mix flows.
   const runs = await Promise.all([a, b, a].map((file) => runCli(['analyze', file, '--db', db, '--no-progress'])));
   for (const r of runs) assert.equal(r.code, 0, r.stderr);
-  assert.equal(integrity(db), 'ok');
+  assert.equal(integrityCheck(db), 'ok');
   const list = withStore(db, (s) => s.list());
   assert.ok(list.every((x) => x.status === 'complete'), JSON.stringify(list));
   const byCapture = new Map<string, number[]>();
@@ -283,7 +264,7 @@ test('disk full under the database and under the reports: one clear line, exit 2
   const full = await runCli(['analyze', many, '--db', db, '--no-progress']);
   assert.equal(full.code, 2, full.stderr);
   assert.equal(full.stderr, `vmkscope: error: ${db}: the disk is full: this analysis was not kept (earlier ones are intact); free some space and run it again\n`);
-  assert.equal(integrity(db), 'ok');
+  assert.equal(integrityCheck(db), 'ok');
   assert.deepEqual(withStore(db, (s) => s.report(1)), kept);
   assert.deepEqual(withStore(db, (s) => s.list()).map((a) => [a.id, a.status]), [[2, 'failed'], [1, 'complete']]);
 
@@ -310,7 +291,7 @@ test('disk full under the database and under the reports: one clear line, exit 2
   const again = await runCli(['analyze', small, '--db', db, '--no-progress']);
   assert.equal(again.code, 2);
   assert.match(again.stderr, new RegExp(`^vmkscope: error: ${db}: the disk (is full|failed while writing)`));
-  assert.equal(integrity(db), 'ok');
+  assert.equal(integrityCheck(db), 'ok');
   assert.deepEqual(withStore(db, (s) => s.report(1)), kept);
 
   // Space again: the same database takes the analysis that did not fit before... once there is room.

@@ -18,9 +18,9 @@ import type { AnalysisReport, FlowRecord } from '../../core/contract/report.js';
 import { AppEngine } from '../../native/host/app-engine.js';
 import { dispatch } from '../../native/host/dispatch.js';
 import { listNetworkInterfaces } from '../../native/sources/live-interface.js';
-import { AnalysisStore } from '../../native/store/analysis-store.js';
 import { runCli } from '../helpers/cli.js';
 import { CLI, REPO_ROOT, repoPath } from '../helpers/paths.js';
+import { withStore } from '../helpers/store.js';
 import { tempDir } from '../helpers/temp.js';
 import { BLOCK_TIMEOUT_MS, startCapture } from '../lab/capture.js';
 import { Lab, labUnavailable, teardownAllLabs, type Topology } from '../lab/netns.js';
@@ -114,13 +114,10 @@ function capturing(r: Running): Promise<true> {
 function streaming(db: string): Promise<true> {
   return until('the stream in a rolling update', () => {
     if (!fs.existsSync(db)) return false;
-    const store = AnalysisStore.open(db);
-    try {
+    return withStore(db, (store) => {
       const [a] = store.list();
       return a !== undefined && store.detail(a.id).captures.length === 1;
-    } finally {
-      store.close();
-    }
+    });
   });
 }
 
@@ -203,9 +200,7 @@ describe('ssh sources, without a lab', () => {
         assert.equal(r.out.stdout, '');
       }),
     );
-    const store = AnalysisStore.open(db);
-    const kept = store.list();
-    store.close();
+    const kept = withStore(db, (s) => s.list());
     assert.deepEqual(kept.map((a) => a.status), ['failed', 'failed', 'failed', 'failed', 'failed']);
     assert.match(kept.find((a) => a.inputs[0] === 'ssh root@chatty --uplink vmnic1')!.error!, /not a capture file/);
   });
@@ -292,13 +287,10 @@ describe('live capture in a namespace lab', { skip: UNAVAILABLE ?? false }, () =
     ]);
     // A rolling update shows the first transfers while the capture runs.
     const partial = await until('a rolling update with both vMotion streams', () => {
-      const store = AnalysisStore.open(db);
-      try {
+      return withStore(db, (store) => {
         const [a] = store.list();
         return a !== undefined && a.status === 'running' && a.flowCount >= 2 ? store.report(a.id) : null;
-      } finally {
-        store.close();
-      }
+      });
     });
     assert.deepEqual(partial.flows.filter((f) => f.server.port === 8000).map((f) => f.client.port).sort(), first.map((c) => c.localPort).sort());
     const shown = await runCli(['db', 'show', '1', '--db', db]);
@@ -325,10 +317,10 @@ describe('live capture in a namespace lab', { skip: UNAVAILABLE ?? false }, () =
     assert.equal(report.findings.filter((f) => f.category === 'capture-quality').length, 0, JSON.stringify(report.findings.map((f) => f.title)));
 
     // What the database keeps is the report; the saved pcapng analyses the same; flows carve out of it.
-    const store = AnalysisStore.open(db);
-    const [kept] = store.list();
-    const back = store.report(kept.id);
-    store.close();
+    const [kept, back] = withStore(db, (s) => {
+      const [a] = s.list();
+      return [a, s.report(a.id)] as const;
+    });
     assert.equal(kept.status, 'complete');
     assert.deepEqual(back, JSON.parse(JSON.stringify(report)));
     assert.equal(report.captures[0].file, saved);
@@ -426,10 +418,10 @@ describe('live capture in a namespace lab', { skip: UNAVAILABLE ?? false }, () =
     lab.exec('esx-a', 'ip', ['link', 'del', 'dev', 'vmk2']);
     assert.equal(await live.exited, 2, live.out.stderr);
     assert.match(live.out.stderr, /^vmkscope: error: interface vmk2 disappeared after \d+ packets; what was captured until then is kept$/m);
-    const store = AnalysisStore.open(db);
-    const [kept] = store.list();
-    const report = store.report(kept.id);
-    store.close();
+    const [kept, report] = withStore(db, (s) => {
+      const [a] = s.list();
+      return [a, s.report(a.id)] as const;
+    });
     assert.equal(kept.status, 'complete');
     assert.match(report.captures[0].warnings.join('\n'), /the capture ended early: interface vmk2 disappeared after \d+ packets/);
     const flow = report.flows.find((f) => f.client.port === sent[0].localPort)!;

@@ -8,9 +8,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 import type { AnalysisReport, FlowRecord } from '../../core/contract/report.js';
-import { AnalysisStore } from '../../native/store/analysis-store.js';
 import { runCli } from '../helpers/cli.js';
 import { CORPUS } from '../helpers/paths.js';
+import { withStore } from '../helpers/store.js';
 import { tempDir } from '../helpers/temp.js';
 import { tshark, tsharkMissing } from '../helpers/tshark.js';
 
@@ -26,14 +26,7 @@ function tsharkTotals(file: string): { packets: number; bytes: number } {
   return { packets: lens.length, bytes: lens.reduce((s, l) => s + Number(l), 0) };
 }
 
-function stored(id: number): AnalysisReport {
-  const store = AnalysisStore.open(dbFile);
-  try {
-    return store.report(id);
-  } finally {
-    store.close();
-  }
-}
+const stored = (id: number): AnalysisReport => withStore(dbFile, (s) => s.report(id));
 
 let report: AnalysisReport;
 
@@ -112,9 +105,7 @@ test('IP fragments of a carved datagram come with it (dnscap frags)', { skip }, 
   const db = path.join(dir, 'frags.db');
   const r = await runCli(['analyze', frags, '--db', db, '--no-progress']);
   assert.ok(r.code === 0 || r.code === 1, r.stderr);
-  const store = AnalysisStore.open(db);
-  const flows: FlowRecord[] = store.report(1).flows;
-  store.close();
+  const flows: FlowRecord[] = withStore(db, (s) => s.report(1).flows);
   const fragmented = flows.filter((f) => f.protocol === 'udp').sort((a, b) => b.packets - a.packets)[0];
   const out = path.join(dir, 'frags-out.pcap');
   const c = await runCli(['carve', '--db', db, '--flow', fragmented.id, '-o', out]);

@@ -9,10 +9,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 import type { AnalysisReport } from '../../core/contract/report.js';
-import { AnalysisStore } from '../../native/store/analysis-store.js';
-import { openDatabase } from '../../native/store/database.js';
 import { runCli } from '../helpers/cli.js';
 import { CLI, REPO_ROOT } from '../helpers/paths.js';
+import { integrityCheck, withStore } from '../helpers/store.js';
 import { tempDir } from '../helpers/temp.js';
 
 const dir = tempDir();
@@ -21,23 +20,8 @@ const small = path.join(dir, 'small.pcapng');
 /** Many flows, so the write phase lasts long enough to be killed in. */
 const many = path.join(dir, 'many.pcap');
 
-function snapshot(id: number): AnalysisReport {
-  const store = AnalysisStore.open(dbFile);
-  try {
-    return store.report(id);
-  } finally {
-    store.close();
-  }
-}
-
-function integrity(): string {
-  const db = openDatabase(dbFile);
-  try {
-    return db.pragma('integrity_check', { simple: true }) as string;
-  } finally {
-    db.close();
-  }
-}
+const snapshot = (id: number): AnalysisReport => withStore(dbFile, (s) => s.report(id));
+const integrity = (): string => integrityCheck(dbFile);
 
 /** Start `vmkscope analyze many --db`, SIGKILL it after `ms`; resolve with its exit signal. */
 function killAfter(ms: number): Promise<string | null> {
@@ -71,9 +55,7 @@ test('kill -9 at any moment of an ingest loses nothing earlier and is completed 
     const signal = await killAfter(ms);
     assert.equal(integrity(), 'ok', `after a kill at ${ms} ms`);
     assert.deepEqual(snapshot(1), kept, `analysis 1 intact after a kill at ${ms} ms`);
-    const store = AnalysisStore.open(dbFile);
-    const list = store.list();
-    store.close();
+    const list = withStore(dbFile, (s) => s.list());
     assert.equal(list.find((a) => a.id === 1)?.status, 'complete');
     // The killed process's analysis shows as interrupted (unless the kill came after it finished).
     const others = list.filter((a) => a.id !== 1);
@@ -84,9 +66,7 @@ test('kill -9 at any moment of an ingest loses nothing earlier and is completed 
 
   const rerun = await runCli(['analyze', many, '--db', dbFile, '--no-progress']);
   assert.equal(rerun.code, 0, rerun.stderr);
-  const store = AnalysisStore.open(dbFile);
-  const after = store.list();
-  store.close();
+  const after = withStore(dbFile, (s) => s.list());
   assert.deepEqual(after.map((a) => a.status), ['complete', 'complete'], 'the rerun completed it and no interrupted leftover remains');
   assert.deepEqual(snapshot(1), kept);
   assert.equal(integrity(), 'ok');

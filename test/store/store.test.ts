@@ -8,10 +8,10 @@ import path from 'node:path';
 import { test } from 'node:test';
 import { withFlows, type AnalysisReport, type FlowRecord } from '../../core/contract/report.js';
 import { Engine } from '../../native/engine/engine.js';
-import { AnalysisStore } from '../../native/store/analysis-store.js';
 import { StoreError, defaultDatabasePath, openDatabase } from '../../native/store/database.js';
 import { MIGRATIONS } from '../../native/store/schema.js';
 import { runCli } from '../helpers/cli.js';
+import { withStore } from '../helpers/store.js';
 import { tempDir } from '../helpers/temp.js';
 
 const dir = tempDir();
@@ -61,9 +61,7 @@ test('the default database lives in the per-user data folder', () => {
 });
 
 test('a stored analysis reads back as the report analyze produced', () => {
-  const store = AnalysisStore.open(dbFile);
-  const back = store.report(1);
-  store.close();
+  const back = withStore(dbFile, (s) => s.report(1));
   assert.deepEqual(back, JSON.parse(JSON.stringify(report)));
 });
 
