@@ -1,7 +1,7 @@
 import { LINKTYPE_NAMES } from '../decode/dispatch.js';
 import type { CaptureAnalysis } from '../flow/capture-analysis.js';
 import { flowRecord } from './flow-records.js';
-import { SCHEMA_VERSION, type AnalysisReport, type CaptureRecord, type FlowRecord, type ToolInfo } from '../contract/report.js';
+import type { CaptureRecord, FlowRecord } from '../contract/report.js';
 import { isoTime } from './time.js';
 
 /** One capture after its pass: what the reader learnt plus the file facts the source knows. */
@@ -62,18 +62,4 @@ export function* flowRecords(captures: AnalyzedCapture[]): Generator<FlowRecord>
     const digits = c.analysis.timeDigits;
     for (const flow of c.analysis.flows()) yield flowRecord(flow, `f${++n}`, index, digits);
   }
-}
-
-/** A report held whole in memory (tests, and callers that want every flow as an object). */
-export function buildReport(tool: ToolInfo, captures: AnalyzedCapture[]): AnalysisReport {
-  return {
-    schemaVersion: SCHEMA_VERSION,
-    tool,
-    captures: captures.map(captureRecord),
-    flows: [...flowRecords(captures)],
-    migrations: [],
-    findings: [],
-    summary: { pass: 0, fail: 0, warn: 0, info: 0 },
-    inventory: null,
-  };
 }

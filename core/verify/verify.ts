@@ -1,5 +1,5 @@
 import type { Inventory } from '../contract/inventory.js';
-import { SCHEMA_VERSION, withFlows, type AnalysisReport, type CaptureRecord, type FindingRecord, type FlowRecord, type ReportHead, type ToolInfo } from '../contract/report.js';
+import { SCHEMA_VERSION, type CaptureRecord, type FindingRecord, type FlowRecord, type ReportHead, type ToolInfo } from '../contract/report.js';
 import { attribute, classify, epochSeconds, type AttributedFlow, type EndpointRole } from './attribute.js';
 import { inferInventory } from './infer.js';
 import { InventoryIndex } from './inventory-index.js';
@@ -113,10 +113,4 @@ function withPath(f: AttributedFlow, index: InventoryIndex, arp: ArpTable[], fra
   const p = pathOf(f, index, arp[f.record.capture], (n) => frame(f.record.capture, n), inferred);
   f.record.path = { routed: p.routed, gateway: p.gateway, evidence: p.evidence.map((e) => e.text) };
   return p;
-}
-
-/** verifyStream over a report held in memory, returned whole (tests, small captures, the store's reads). */
-export function verify(report: AnalysisReport, inventory: Inventory | null, policy: Policy = DEFAULT_POLICY): AnalysisReport {
-  const v = verifyStream(report.tool, report.captures, () => report.flows, inventory, policy);
-  return withFlows(v.head, [...v.flows()]);
 }

@@ -1,4 +1,8 @@
-import { withFlows, type AnalysisReport, type ReportHead } from '../../core/contract/report.js';
+import type { Inventory } from '../../core/contract/inventory.js';
+import { SCHEMA_VERSION, withFlows, type AnalysisReport, type ReportHead, type ToolInfo } from '../../core/contract/report.js';
+import { captureRecord, flowRecords, type AnalyzedCapture } from '../../core/report/build.js';
+import { DEFAULT_POLICY } from '../../core/verify/policy.js';
+import { verifyStream } from '../../core/verify/verify.js';
 import type { Policy } from '../../core/verify/policy.js';
 import { analyzeCaptures, type AnalyzeOptions } from '../../native/engine/analyze.js';
 import type { AnalysisStore } from '../../native/store/analysis-store.js';
@@ -25,4 +29,24 @@ export function saveReport(store: AnalysisStore, id: number, report: AnalysisRep
   sink.begin(headOf(report));
   for (const f of report.flows) sink.flow(f);
   sink.end();
+}
+
+/** The captures' flows held whole, before verification (no findings yet). */
+export function buildReport(tool: ToolInfo, captures: AnalyzedCapture[]): AnalysisReport {
+  return {
+    schemaVersion: SCHEMA_VERSION,
+    tool,
+    captures: captures.map(captureRecord),
+    flows: [...flowRecords(captures)],
+    migrations: [],
+    findings: [],
+    summary: { pass: 0, fail: 0, warn: 0, info: 0 },
+    inventory: null,
+  };
+}
+
+/** verifyStream over a report held whole, returned whole. */
+export function verify(report: AnalysisReport, inventory: Inventory | null, policy: Policy = DEFAULT_POLICY): AnalysisReport {
+  const v = verifyStream(report.tool, report.captures, () => report.flows, inventory, policy);
+  return withFlows(v.head, [...v.flows()]);
 }

@@ -7,11 +7,10 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 import { CaptureAnalysis } from '../../core/flow/capture-analysis.js';
-import { buildReport } from '../../core/report/build.js';
 import { reportJsonPieces } from '../../core/report/json.js';
 import { DEFAULT_POLICY } from '../../core/verify/policy.js';
-import { verify } from '../../core/verify/verify.js';
 import { readCapture } from '../../native/sources/capture-reader.js';
+import { buildReport, verify } from '../helpers/report.js';
 import { generate } from '../helpers/generate.js';
 import { tempDir } from '../helpers/temp.js';
 

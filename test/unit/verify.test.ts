@@ -10,12 +10,12 @@ import { test } from 'node:test';
 import type { Inventory } from '../../core/contract/inventory.js';
 import type { AnalysisReport } from '../../core/contract/report.js';
 import { CaptureAnalysis } from '../../core/flow/capture-analysis.js';
-import { buildReport } from '../../core/report/build.js';
 import { buildHosts, siteInventory } from '../../core/synth/topology.js';
 import { DEFAULT_POLICY } from '../../core/verify/policy.js';
 import { MAX_EVIDENCE } from '../../core/verify/rules/rule.js';
-import { isMigrationCandidate, verify, verifyStream } from '../../core/verify/verify.js';
+import { isMigrationCandidate, verifyStream } from '../../core/verify/verify.js';
 import { readCapture } from '../../native/sources/capture-reader.js';
+import { buildReport, verify } from '../helpers/report.js';
 import { generate } from '../helpers/generate.js';
 import { tempDir } from '../helpers/temp.js';
 
