@@ -265,6 +265,26 @@ describe('ssh sources, without a lab', () => {
   });
 });
 
+/**
+ * Let other users reach `file`: a checkout under a private folder (mktemp -d makes them 0700)
+ * is out of reach of "nobody". Folders above it that deny others search permission get it until
+ * the test ends; the returned function puts their modes back.
+ */
+function searchableByOthers(file: string): () => void {
+  const changed: [string, number][] = [];
+  for (let d = path.dirname(file); ; d = path.dirname(d)) {
+    const mode = fs.statSync(d).mode & 0o7777;
+    if ((mode & 0o001) === 0) {
+      fs.chmodSync(d, mode | 0o001);
+      changed.push([d, mode]);
+    }
+    if (d === path.dirname(d)) break;
+  }
+  return () => {
+    for (const [d, mode] of changed) fs.chmodSync(d, mode);
+  };
+}
+
 describe('live capture in a namespace lab', { skip: UNAVAILABLE ?? false }, () => {
   let lab: Lab;
   before(() => {
@@ -429,7 +449,7 @@ describe('live capture in a namespace lab', { skip: UNAVAILABLE ?? false }, () =
     assert.deepEqual((await analyzeJson(saved)).flows.map(flowKey), report.flows.map(flowKey));
   });
 
-  test('without CAP_NET_RAW: the exact setcap command, which then lets an unprivileged user capture', { skip: NO_PCAP ?? false }, async () => {
+  test('without CAP_NET_RAW: the exact setcap command, which then lets an unprivileged user capture', { skip: NO_PCAP ?? false }, async (t) => {
     const r = spawnSync('ip', ['netns', 'exec', lab.ns('esx-a'), 'setpriv', '--bounding-set=-net_raw', process.execPath, CLI, 'capture', '--interface', 'vmk1', '--db', path.join(dir, 'nopriv.db')], { encoding: 'utf8' });
     assert.equal(r.status, 2, r.stderr);
     const node = fs.realpathSync(process.execPath);
@@ -448,6 +468,7 @@ describe('live capture in a namespace lab', { skip: UNAVAILABLE ?? false }, () =
     fs.chmodSync(path.join(helper, 'node'), 0o755);
     const command = / sudo (setcap cap_net_raw=ep) \S+/.exec(line)![1].split(' ');
     assert.equal(spawnSync(command[0], [command[1], path.join(helper, 'node')]).status, 0);
+    t.after(searchableByOthers(CLI));
     const work = fs.mkdtempSync(path.join(dir, 'nobody-'));
     fs.chmodSync(work, 0o777);
     const nobody = watch(lab.spawn('esx-a', 'setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', path.join(helper, 'node'), CLI, 'capture', '--interface', 'vmk1', '--packets', '10', '--db', path.join(work, 'x.db'), '--json', '-']));
